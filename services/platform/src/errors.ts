@@ -1,0 +1,54 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+
+/**
+ * Domain errors: the plain core throws these, and the transport maps them to
+ * gRPC status codes here, in one place.
+ */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+export class InvalidArgumentError extends Error {
+  override name = 'InvalidArgumentError';
+}
+export class AlreadyExistsError extends Error {
+  override name = 'AlreadyExistsError';
+}
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}
+export class PermissionDeniedError extends Error {
+  override name = 'PermissionDeniedError';
+}
+
+/** An error that already carries a gRPC status, such as one a downstream call returned. */
+export function isServiceError(error: unknown): error is ServiceError {
+  return (
+    error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number' && 'metadata' in error
+  );
+}
+
+export function statusError(code: status, details: string): Partial<ServiceError> & { code: status; details: string } {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+}
+
+const domainCodes: [new (message: string) => Error, status][] = [
+  [NotFoundError, status.NOT_FOUND],
+  [InvalidArgumentError, status.INVALID_ARGUMENT],
+  [AlreadyExistsError, status.ALREADY_EXISTS],
+  [UnavailableError, status.UNAVAILABLE],
+  [PermissionDeniedError, status.PERMISSION_DENIED],
+];
+
+/**
+ * The status a failed handler sends. Unknown errors become INTERNAL with a
+ * generic message: the stack goes to the log, never to the caller.
+ */
+export function toStatus(error: unknown): { code: status; details: string; expected: boolean } {
+  for (const [type, code] of domainCodes) {
+    if (error instanceof type) return { code, details: error.message, expected: true };
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return { code: status.CANCELLED, details: 'call cancelled', expected: true };
+  }
+  return { code: status.INTERNAL, details: 'internal error', expected: false };
+}

@@ -1,0 +1,11 @@
+// Original file: proto/demo/user/v1/user_service.proto
+
+import type { User as _demo_user_v1_User, User__Output as _demo_user_v1_User__Output } from '../../../demo/user/v1/User.js';
+
+export interface GetUserResponse {
+  'user'?: (_demo_user_v1_User | null);
+}
+
+export interface GetUserResponse__Output {
+  'user': (_demo_user_v1_User__Output | null);
+}

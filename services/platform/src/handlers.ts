@@ -1,0 +1,130 @@
+import { once } from 'node:events';
+import {
+  Metadata,
+  type handleBidiStreamingCall,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
+import type { Logger } from './logger.js';
+import { toStatus } from './errors.js';
+
+/** The part every kind of server call shares. */
+interface SurfaceCall {
+  readonly metadata: Metadata;
+  getDeadline(): Date | number;
+  getPath(): string;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+/** What a handler gets besides the request: cancellation and the caller's deadline. */
+export interface CallContext {
+  /** Aborted when the caller cancels, its deadline passes or the server shuts down. */
+  signal: AbortSignal;
+  /** The caller's deadline, or undefined when it set none. */
+  deadline: Date | undefined;
+  /**
+   * Aborted when the server starts draining. Streams that would otherwise run
+   * forever (a watch) end on it, so a graceful shutdown need not wait for them.
+   */
+  draining: AbortSignal;
+  metadata: Metadata;
+  log: Logger;
+}
+
+/** Sends one message on a stream and resolves once it is written, respecting backpressure. */
+export type Send<Response> = (message: Response) => Promise<void>;
+
+/**
+ * Adapts async functions to grpc-js handlers. This is the recovery layer:
+ * grpc-js handlers are callbacks, so a rejected promise in one would crash
+ * the process (unhandled rejection) or leave the call hanging. Here every
+ * failure becomes a status: domain errors their own code, anything else
+ * INTERNAL with the stack logged.
+ */
+export function rpcHandlers(logger: Logger, draining: AbortSignal) {
+  function contextOf(call: SurfaceCall): CallContext {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort(new DOMException('call cancelled', 'AbortError')));
+    const deadline = call.getDeadline();
+    const deadlineDate =
+      deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined;
+    return {
+      signal: controller.signal,
+      deadline: deadlineDate,
+      draining,
+      metadata: call.metadata,
+      log: logger.child({ method: call.getPath() }),
+    };
+  }
+
+  function failure(error: unknown, ctx: CallContext) {
+    const { code, details, expected } = toStatus(error);
+    if (!expected) ctx.log.error({ err: error }, 'handler failed; answering INTERNAL');
+    return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+  }
+
+  function sender<Response>(call: ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>) {
+    return async (message: Response) => {
+      if (!call.write(message)) await once(call, 'drain');
+    };
+  }
+
+  return {
+    unary<Request, Response>(
+      handler: (request: Request, ctx: CallContext) => Promise<Response>,
+    ): handleUnaryCall<Request, Response> {
+      return (call: ServerUnaryCall<Request, Response>, callback) => {
+        const ctx = contextOf(call);
+        handler(call.request, ctx).then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(failure(error, ctx)),
+        );
+      };
+    },
+
+    serverStream<Request, Response>(
+      handler: (request: Request, send: Send<Response>, ctx: CallContext) => Promise<void>,
+    ): handleServerStreamingCall<Request, Response> {
+      return (call: ServerWritableStream<Request, Response>) => {
+        const ctx = contextOf(call);
+        handler(call.request, sender(call), ctx).then(
+          () => call.end(),
+          (error: unknown) => call.emit('error', failure(error, ctx)),
+        );
+      };
+    },
+
+    clientStream<Request, Response>(
+      handler: (requests: AsyncIterable<Request>, ctx: CallContext) => Promise<Response>,
+    ): handleClientStreamingCall<Request, Response> {
+      return (call: ServerReadableStream<Request, Response>, callback) => {
+        // Without destroyOnReturn: false the iterator destroys the call when the
+        // client half-closes, before the handler has answered.
+        const ctx = contextOf(call);
+        handler(call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>, ctx).then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(failure(error, ctx)),
+        );
+      };
+    },
+
+    bidiStream<Request, Response>(
+      handler: (requests: AsyncIterable<Request>, send: Send<Response>, ctx: CallContext) => Promise<void>,
+    ): handleBidiStreamingCall<Request, Response> {
+      return (call: ServerDuplexStream<Request, Response>) => {
+        const ctx = contextOf(call);
+        handler(call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>, sender(call), ctx).then(
+          () => call.end(),
+          (error: unknown) => call.emit('error', failure(error, ctx)),
+        );
+      };
+    },
+  };
+}
+
+export type RpcHandlers = ReturnType<typeof rpcHandlers>;

@@ -1,0 +1,13 @@
+export * from './auth.js';
+export * from './client.js';
+export * from './config.js';
+export * from './errors.js';
+export * from './handlers.js';
+export * from './logger.js';
+export * from './metrics.js';
+export * from './protos.js';
+export * from './server.js';
+export * from './shutdown.js';
+export { servedByHeader } from './interceptors/served-by.js';
+export type { AuthPolicy } from './interceptors/auth.js';
+export { isInfrastructure } from './interceptors/method.js';

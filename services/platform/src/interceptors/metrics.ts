@@ -1,0 +1,46 @@
+import {
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status,
+  type ServerInterceptor,
+} from '@grpc/grpc-js';
+import type { GrpcServerMetrics } from '../metrics.js';
+import { methodInfo } from './method.js';
+import { goCodeName } from './status-names.js';
+
+/** Counts started, handled (by code) and streamed messages, and times every call. */
+export function metricsInterceptor(metrics: GrpcServerMetrics): ServerInterceptor {
+  return (definition, call) => {
+    const { service, method, type } = methodInfo(definition);
+    const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
+    metrics.started.inc(labels);
+    const stopTimer = metrics.handlingSeconds.startTimer(labels);
+    let finished = false;
+    const finish = (code: status) => {
+      if (finished) return;
+      finished = true;
+      stopTimer();
+      metrics.handled.inc({ ...labels, grpc_code: goCodeName(code) });
+    };
+    const listener = new ServerListenerBuilder()
+      .withOnReceiveMessage((message, next) => {
+        metrics.received.inc(labels);
+        next(message);
+      })
+      .withOnCancel(() => finish(status.CANCELLED))
+      .build();
+    const responder = new ResponderBuilder()
+      .withStart((next) => next(listener))
+      .withSendMessage((message, next) => {
+        metrics.sent.inc(labels);
+        next(message);
+      })
+      .withSendStatus((callStatus, next) => {
+        finish(callStatus.code);
+        next(callStatus);
+      })
+      .build();
+    return new ServerInterceptingCall(call, responder);
+  };
+}

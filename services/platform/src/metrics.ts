@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One registry per process, built in the composition root and handed to
+ * whatever records metrics. Node process metrics (event-loop lag, heap, GC)
+ * come with it.
+ */
+export function createMetricsRegistry(labels: { service: string; replica: string }): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: labels.service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** go-grpc-prometheus's server metrics, same names, labels and buckets, so existing dashboards work. */
+export function grpcServerMetrics(registry: Registry) {
+  const labelNames = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
+  return {
+    started: new Counter({
+      name: 'grpc_server_started_total',
+      help: 'Total number of RPCs started on the server.',
+      labelNames,
+      registers: [registry],
+    }),
+    handled: new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'Total number of RPCs completed on the server, regardless of success or failure.',
+      labelNames: [...labelNames, 'grpc_code'],
+      registers: [registry],
+    }),
+    handlingSeconds: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
+      labelNames,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    received: new Counter({
+      name: 'grpc_server_msg_received_total',
+      help: 'Total number of RPC stream messages received on the server.',
+      labelNames,
+      registers: [registry],
+    }),
+    sent: new Counter({
+      name: 'grpc_server_msg_sent_total',
+      help: 'Total number of gRPC stream messages sent by the server.',
+      labelNames,
+      registers: [registry],
+    }),
+  };
+}
+
+export type GrpcServerMetrics = ReturnType<typeof grpcServerMetrics>;
+
+/** Serves `GET /metrics` for Prometheus on its own port, apart from gRPC. */
+export async function startMetricsServer(options: { registry: Registry; host: string; port: number }): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
+      return;
+    }
+    options.registry.metrics().then(
+      (body) => response.writeHead(200, { 'content-type': options.registry.contentType }).end(body),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+    );
+  });
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  return server;
+}

@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
+import { rpcHandlers, type RpcHandlers } from './handlers.js';
+import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
+import { loggingInterceptor } from './interceptors/logging.js';
+import { metricsInterceptor } from './interceptors/metrics.js';
+import { servedByInterceptor } from './interceptors/served-by.js';
+import { grpcServerMetrics } from './metrics.js';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  replica: string;
+  logger: Logger;
+  metrics: Registry;
+  /** All loaded protos; reflection exposes the services this server registers. */
+  packageDefinition: PackageDefinition;
+  auth?: { policy: AuthPolicy; key: Uint8Array };
+  /** Run after auth, nearest the handler (the recommendation service's fault injection). */
+  interceptors?: grpc.ServerInterceptor[];
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+  /** After SIGTERM: keep serving this long while NOT_SERVING propagates. */
+  shutdownDelayMs: number;
+  /** After SIGTERM: how long in-flight calls may take before they are cut off. */
+  shutdownGraceMs: number;
+}
+
+/**
+ * The server every service runs: health, reflection, the interceptor chain
+ * (logging, metrics, replica header, auth, then the service's own), connection
+ * age limits and graceful shutdown.
+ */
+export class GrpcServer {
+  /** Adapters that turn async functions into handlers (the recovery layer). */
+  readonly rpc: RpcHandlers;
+  readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
+  readonly #server: grpc.Server;
+  readonly #options: GrpcServerOptions;
+  readonly #serviceNames: string[] = [];
+  readonly #draining = new AbortController();
+  #ready = true;
+  #started = false;
+  #port = 0;
+
+  constructor(options: GrpcServerOptions) {
+    this.#options = options;
+    const { logger } = options;
+    this.rpc = rpcHandlers(logger, this.#draining.signal);
+    this.#server = new grpc.Server({
+      // Cap connection age so clients re-resolve the headless Service and
+      // spread onto new pods; the grace lets calls on an aged connection finish.
+      'grpc.max_connection_age_ms': options.maxConnectionAgeMs,
+      'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs,
+      // Ping idle clients so connections to vanished peers are noticed.
+      'grpc.keepalive_time_ms': 60_000,
+      'grpc.keepalive_timeout_ms': 20_000,
+      // The first interceptor is the outermost: it sees the call first and its status last.
+      interceptors: [
+        loggingInterceptor(logger),
+        metricsInterceptor(grpcServerMetrics(options.metrics)),
+        servedByInterceptor(options.replica),
+        ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),
+        ...(options.interceptors ?? []),
+      ],
+    });
+  }
+
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): this {
+    this.#server.addService(definition, implementation);
+    const [first] = Object.values(definition);
+    const serviceName = first?.path.split('/')[1];
+    if (serviceName) this.#serviceNames.push(serviceName);
+    return this;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Binds, then reports SERVING for the whole server and each service. */
+  async start(): Promise<number> {
+    const { host, port, packageDefinition } = this.#options;
+    new ReflectionService(packageDefinition, { services: [...this.#serviceNames] }).addToServer(this.#server);
+    this.health.addToServer(this.#server);
+    this.#port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+    this.#started = true;
+    this.#publishHealth();
+    this.#options.logger.info({ address: `${host}:${this.#port}`, services: this.#serviceNames }, 'serving');
+    return this.#port;
+  }
+
+  /**
+   * Readiness that reflects dependencies: a service whose store is gone
+   * reports NOT_SERVING, so Kubernetes stops sending it traffic.
+   */
+  setReady(ready: boolean): void {
+    this.#ready = ready;
+    this.#publishHealth();
+  }
+
+  #publishHealth(): void {
+    const serving = this.#started && this.#ready && !this.#draining.signal.aborted ? 'SERVING' : 'NOT_SERVING';
+    for (const name of ['', ...this.#serviceNames]) this.health.setStatus(name, serving);
+  }
+
+  /**
+   * Graceful shutdown: report NOT_SERVING, keep serving for the delay while
+   * that propagates, then stop taking calls and let in-flight ones finish,
+   * cutting off whatever is left after the grace period.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#draining.signal.aborted) return;
+    const { logger, shutdownDelayMs, shutdownGraceMs } = this.#options;
+    this.#draining.abort();
+    this.#publishHealth();
+    logger.info({ delay_ms: shutdownDelayMs, grace_ms: shutdownGraceMs }, 'shutting down: NOT_SERVING');
+    if (shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        logger.warn('grace period over: cancelling the calls still in flight');
+        this.#server.forceShutdown();
+        resolve();
+      }, shutdownGraceMs);
+      this.#server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    logger.info('drained');
+  }
+}

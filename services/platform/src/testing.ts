@@ -1,0 +1,200 @@
+/**
+ * Helpers for tests that cross a process boundary: start a real service
+ * process, wait for it to report SERVING over grpc.health.v1, stop it with a
+ * signal; start a real redis-server. Every wait polls a condition and gives
+ * up after a bounded time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The bound gRPC address, 127.0.0.1:port. */
+  readonly address: string;
+  readonly port: number;
+  readonly metricsPort: number | undefined;
+  /** Every stdout line so far, parsed where it is JSON. */
+  readonly logs: Record<string, unknown>[];
+  readonly stderr: string[];
+  /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Polls `probe` every 50 ms until it returns a value, failing after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const giveUp = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > giveUp) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface HealthClient extends grpc.Client {
+  check(
+    request: { service: string },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
+  ): grpc.ClientUnaryCall;
+}
+
+const { Health } = (
+  grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String, defaults: true })) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } };
+  }
+).grpc.health.v1;
+
+/** grpc.health.v1 Check against `address` for `service` ('' for the whole server). */
+export async function checkHealth(address: string, service = ''): Promise<string> {
+  const client = new Health(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      client.check({ service }, { deadline: Date.now() + 1000 }, (error, response) =>
+        error ? reject(error) : resolve(response?.status ?? 'UNKNOWN'),
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Starts `node <entry>` with `env` (GRPC_PORT and METRICS_PORT default to 0,
+ * a free port), learns the bound ports from its "serving" log lines, and
+ * waits until it reports SERVING.
+ */
+export async function startService(options: {
+  name: string;
+  entry: string;
+  env?: Record<string, string>;
+  /** Wait for SERVING (default) or only for the port to be bound. */
+  waitForServing?: boolean;
+}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [options.entry], {
+    env: { GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...baseEnv(), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+
+  const boundAddress = await waitFor(`${options.name} to bind its port`, () => {
+    if (exitedEarly) throw new Error(`${options.name} exited: ${stderr.join('')}`);
+    const serving = logs.find((line) => line['msg'] === 'serving');
+    return typeof serving?.['address'] === 'string' ? serving['address'] : undefined;
+  });
+  const port = Number(boundAddress.split(':').pop());
+  const address = `127.0.0.1:${port}`;
+  const metricsLine = logs.find((line) => line['msg'] === 'metrics listening');
+  const metricsPort = typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined;
+  if (options.waitForServing !== false) {
+    await waitFor(`${options.name} to report SERVING`, async () => {
+      if (exitedEarly) throw new Error(`${options.name} exited: ${stderr.join('')}`);
+      return (await checkHealth(address)) === 'SERVING' ? true : undefined;
+    });
+  }
+  return {
+    name: options.name,
+    child,
+    address,
+    port,
+    metricsPort,
+    logs,
+    stderr,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** The environment a child service needs: PATH and the like, not the test runner's own settings. */
+function baseEnv(): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
+  return Object.fromEntries(
+    keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key] as string]])),
+  );
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A real redis-server on loopback, no persistence, in a scratch directory. */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'exit');
+  await waitFor('redis-server to accept connections', () => {
+    if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+    return output.includes('Ready to accept connections') ? true : undefined;
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
