@@ -2,11 +2,11 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout, one object per line, with the service and replica on every line. */
-export function createLogger(options: { service: string; replica: string; level: string }): Logger {
+/** Structured JSON logs on stdout, one object per line, naming the service (and pod) on every line. */
+export function createLogger(options: { service: string; podName?: string | undefined; level: string }): Logger {
   return pino({
     level: options.level,
-    base: { service: options.service, replica: options.replica },
+    base: { service: options.service, ...(options.podName ? { pod: options.podName } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });

@@ -7,7 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  * whatever records metrics. Node process metrics (event-loop lag, heap, GC)
  * come with it.
  */
-export function createMetricsRegistry(labels: { service: string; replica: string }): Registry {
+export function createMetricsRegistry(labels: { service: string }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: labels.service });
   collectDefaultMetrics({ register: registry });
@@ -69,4 +69,9 @@ export async function startMetricsServer(options: { registry: Registry; host: st
   server.listen(options.port, options.host);
   await once(server, 'listening');
   return server;
+}
+
+export function boundPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }

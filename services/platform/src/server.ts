@@ -14,7 +14,8 @@ import { grpcServerMetrics } from './metrics.js';
 export interface GrpcServerOptions {
   host: string;
   port: number;
-  replica: string;
+  /** The pod name in the cluster; when unset the replica is named by its bound host:port. */
+  podName?: string | undefined;
   logger: Logger;
   metrics: Registry;
   /** All loaded protos; reflection exposes the services this server registers. */
@@ -63,7 +64,7 @@ export class GrpcServer {
       interceptors: [
         loggingInterceptor(logger),
         metricsInterceptor(grpcServerMetrics(options.metrics)),
-        servedByInterceptor(options.replica),
+        servedByInterceptor(() => this.replica),
         ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),
         ...(options.interceptors ?? []),
       ],
@@ -82,6 +83,11 @@ export class GrpcServer {
     return this.#port;
   }
 
+  /** This replica's name, as callers see it in the `served-by` header. */
+  get replica(): string {
+    return this.#options.podName ?? `${this.#options.host}:${this.#port}`;
+  }
+
   /** Binds, then reports SERVING for the whole server and each service. */
   async start(): Promise<number> {
     const { host, port, packageDefinition } = this.#options;
@@ -94,7 +100,10 @@ export class GrpcServer {
     });
     this.#started = true;
     this.#publishHealth();
-    this.#options.logger.info({ address: `${host}:${this.#port}`, services: this.#serviceNames }, 'serving');
+    this.#options.logger.info(
+      { address: `${host}:${this.#port}`, replica: this.replica, services: this.#serviceNames },
+      'serving',
+    );
     return this.#port;
   }
 
@@ -137,4 +146,25 @@ export class GrpcServer {
     });
     logger.info('drained');
   }
+}
+
+/** The GrpcServer settings that come straight from the shared variables (serverConfigShape). */
+export function serverSettings(config: {
+  GRPC_HOST: string;
+  GRPC_PORT: number;
+  POD_NAME?: string | undefined;
+  MAX_CONNECTION_AGE_MS: number;
+  MAX_CONNECTION_AGE_GRACE_MS: number;
+  SHUTDOWN_DELAY_MS: number;
+  SHUTDOWN_GRACE_MS: number;
+}) {
+  return {
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    podName: config.POD_NAME,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+    maxConnectionAgeGraceMs: config.MAX_CONNECTION_AGE_GRACE_MS,
+    shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  };
 }

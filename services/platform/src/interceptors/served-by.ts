@@ -6,19 +6,19 @@ export const servedByHeader = 'served-by';
  * Names the replica in every response's headers (and trailers, for answers
  * that carry no headers), so a caller can see which pod round_robin chose.
  */
-export function servedByInterceptor(replica: string): ServerInterceptor {
+export function servedByInterceptor(replica: () => string): ServerInterceptor {
   return (_definition, call) => {
     let headersSent = false;
     const responder = new ResponderBuilder()
       .withSendMetadata((metadata, next) => {
         headersSent = true;
-        metadata.set(servedByHeader, replica);
+        metadata.set(servedByHeader, replica());
         next(metadata);
       })
       .withSendStatus((callStatus, next) => {
         if (headersSent) return next(callStatus);
         const metadata = callStatus.metadata ?? new Metadata();
-        metadata.set(servedByHeader, replica);
+        metadata.set(servedByHeader, replica());
         next({ ...callStatus, metadata });
       })
       .build();
