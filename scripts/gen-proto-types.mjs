@@ -54,9 +54,7 @@ try {
       );
     const fresh = read(scratch);
     const committed = read(outDir);
-    const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter(
-      (f) => fresh.get(f) !== committed.get(f),
-    );
+    const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter((f) => fresh.get(f) !== committed.get(f));
     if (stale.length > 0) {
       console.error(
         `generated proto types are stale (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm run proto:gen`,

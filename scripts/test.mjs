@@ -10,9 +10,7 @@ if (files.length === 0) {
 }
 const filter = process.argv.slice(2);
 const selected = filter.length > 0 ? files.filter((f) => filter.some((part) => f.includes(part))) : files;
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-reporter=spec', '--test-timeout=120000', ...selected],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=120000', ...selected], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -41,7 +41,12 @@ export function loadConfigOrExit<Schema extends z.ZodObject>(schema: Schema): z.
 
 /** 0 asks the OS for a free port (tests use it; the bound port is logged). */
 export const port = () => z.coerce.number().int().min(0).max(65535);
-export const positiveMs = () => z.coerce.number().int().min(1).max(24 * 60 * 60 * 1000);
+export const positiveMs = () =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60 * 60 * 1000);
 
 const booleanWords: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 export const flag = (fallback: boolean) =>

@@ -22,9 +22,7 @@ export class PermissionDeniedError extends Error {
 
 /** An error that already carries a gRPC status, such as one a downstream call returned. */
 export function isServiceError(error: unknown): error is ServiceError {
-  return (
-    error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number' && 'metadata' in error
-  );
+  return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number' && 'metadata' in error;
 }
 
 export function statusError(code: status, details: string): Partial<ServiceError> & { code: status; details: string } {

@@ -90,6 +90,8 @@ export async function startService(options: {
   env?: Record<string, string>;
   /** Wait for SERVING (default) or only for the port to be bound. */
   waitForServing?: boolean;
+  /** Called with every stdout and stderr line as it arrives (the local launcher prints them). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [options.entry], {
     env: { GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...baseEnv(), ...options.env },
@@ -103,6 +105,7 @@ export async function startService(options: {
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) {
+      options.onLine?.(line, 'stdout');
       try {
         logs.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
@@ -110,7 +113,10 @@ export async function startService(options: {
       }
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr.push(chunk);
+    for (const line of chunk.split('\n').filter(Boolean)) options.onLine?.(line, 'stderr');
+  });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
@@ -151,7 +157,10 @@ export async function startService(options: {
 function baseEnv(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
   return Object.fromEntries(
-    keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key] as string]])),
+    keep.flatMap((key) => {
+      const value = process.env[key];
+      return value === undefined ? [] : [[key, value]];
+    }),
   );
 }
 

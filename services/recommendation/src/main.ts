@@ -33,7 +33,11 @@ server.addService(
   recommendationHandlers(server.rpc, { recommender, replica: () => server.replica }),
 );
 
-const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+const metricsServer = await startMetricsServer({
+  registry: metrics,
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+});
 logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 await server.start();
 logger.info({ products: recommender.size }, 'catalog loaded');

@@ -64,7 +64,8 @@ export class Recommender {
   /** Throws InvalidArgumentError for an id that is not in the catalog. */
   requireProduct(productId: string): Product {
     const product = this.#byId.get(productId);
-    if (!product) throw new InvalidArgumentError(`viewed_product_id ${JSON.stringify(productId)} is not in the catalog`);
+    if (!product)
+      throw new InvalidArgumentError(`viewed_product_id ${JSON.stringify(productId)} is not in the catalog`);
     return product;
   }
 }

@@ -18,7 +18,10 @@ export function authInterceptor(options: { policy: AuthPolicy; key: Uint8Array; 
         const header = metadata.get('authorization')[0];
         const token = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
         if (token === undefined) {
-          call.sendStatus({ code: status.UNAUTHENTICATED, details: 'missing bearer token in the authorization header' });
+          call.sendStatus({
+            code: status.UNAUTHENTICATED,
+            details: 'missing bearer token in the authorization header',
+          });
           return;
         }
         verifyToken(token, options.key).then(
@@ -33,7 +36,8 @@ export function authInterceptor(options: { policy: AuthPolicy; key: Uint8Array; 
             }
           },
           (error: unknown) => {
-            if (!(error instanceof InvalidTokenError)) options.logger.error({ err: error }, 'token verification failed');
+            if (!(error instanceof InvalidTokenError))
+              options.logger.error({ err: error }, 'token verification failed');
             const details = error instanceof InvalidTokenError ? error.message : 'invalid token';
             call.sendStatus({ code: status.UNAUTHENTICATED, details });
           },

@@ -16,7 +16,10 @@ export function servedByInterceptor(replica: () => string): ServerInterceptor {
         next(metadata);
       })
       .withSendStatus((callStatus, next) => {
-        if (headersSent) return next(callStatus);
+        if (headersSent) {
+          next(callStatus);
+          return;
+        }
         const metadata = callStatus.metadata ?? new Metadata();
         metadata.set(servedByHeader, replica());
         next({ ...callStatus, metadata });

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 
 /** SCREAMING_SNAKE names for logs, as grpcurl and the gRPC docs print them. */
 export function statusName(code: status): string {
-  return status[code] ?? `CODE_${code}`;
+  return code in status ? status[code] : `CODE_${code}`;
 }
 
 /**

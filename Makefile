@@ -1,0 +1,28 @@
+# The commands a person types. Each runs an npm script, so it runs on the
+# Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
+# machine has.
+.PHONY: install build test lint format run token clean
+
+install: ## Install every dependency (Node 24 included) exactly as locked
+	npm ci
+
+build: ## Generate proto types and compile every workspace
+	npm run build
+
+test: ## Build, then run every test
+	npm test
+
+lint: ## buf lint, stale generated types, type check, ESLint, Prettier
+	npm run lint
+
+format: ## Rewrite sources with Prettier and ESLint fixes
+	npm run format
+
+run: build ## Start the whole system locally (ports 50051-50054), Ctrl-C stops it
+	npm run -s start
+
+token: ## Print a bearer token for the running system (ROLE=admin for an admin one)
+	@npm run -s token
+
+clean:
+	rm -rf services/*/dist services/*/tsconfig.tsbuildinfo

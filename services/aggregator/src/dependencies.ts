@@ -1,0 +1,62 @@
+import { unaryCall } from '@demo/platform';
+import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
+import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
+import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
+
+export type User = User__Output;
+
+export interface Recommendation {
+  productId: string;
+  title: string;
+  score: number;
+}
+
+/** The bounds of one downstream call: when to give up, and the caller's cancellation. */
+export interface CallScope {
+  deadline: Date;
+  signal: AbortSignal;
+}
+
+export interface Answer<Value> {
+  value: Value;
+  /** The replica that answered. */
+  servedBy: string | undefined;
+}
+
+/**
+ * The aggregator's view of its dependencies. The core (home.ts) sees only
+ * these interfaces; the gRPC clients below implement them, and resilience
+ * policies can wrap them without the core changing.
+ */
+export interface UserDependency {
+  getUser(id: string, scope: CallScope): Promise<Answer<User>>;
+}
+
+export interface RecommendationDependency {
+  getRecommendations(userId: string, limit: number, scope: CallScope): Promise<Answer<Recommendation[]>>;
+}
+
+export function userDependency(client: UserServiceClient): UserDependency {
+  return {
+    async getUser(id, scope) {
+      const { response, servedBy } = await unaryCall<{ user: User | null }>(
+        (metadata, options, callback) => client.getUser({ id }, metadata, options, callback),
+        scope,
+      );
+      if (!response.user) throw new Error('user service answered without a user');
+      return { value: response.user, servedBy };
+    },
+  };
+}
+
+export function recommendationDependency(client: RecommendationServiceClient): RecommendationDependency {
+  return {
+    async getRecommendations(userId, limit, scope) {
+      const { response, servedBy } = await unaryCall<{ recommendations: Recommendation[] }>(
+        (metadata, options, callback) => client.getRecommendations({ userId, limit }, metadata, options, callback),
+        scope,
+      );
+      return { value: response.recommendations, servedBy };
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { AuthPolicy, RpcHandlers } from '@demo/platform';
+import type { AggregatorServiceHandlers } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
+import type { UserHomeAssembler } from './home.js';
+
+/** Every AggregatorService call needs a token with at least the user role. */
+export const aggregatorAuthPolicy: AuthPolicy = {
+  '/demo.aggregator.v1.AggregatorService/GetUserHome': 'user',
+};
+
+export function aggregatorHandlers(rpc: RpcHandlers, deps: { home: UserHomeAssembler }): AggregatorServiceHandlers {
+  return {
+    GetUserHome: rpc.unary(async (request, ctx) =>
+      deps.home.getUserHome(
+        { userId: request.userId, recommendationLimit: request.recommendationLimit },
+        { deadline: ctx.deadline, signal: ctx.signal },
+      ),
+    ),
+  };
+}

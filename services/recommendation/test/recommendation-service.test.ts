@@ -1,0 +1,121 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadProtos, unaryCall } from '@demo/platform';
+import { startService, type ServiceProcess } from '@demo/platform/testing';
+import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
+import type { StreamRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/StreamRecommendationsResponse.js';
+
+const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const protos = loadProtos();
+let service: ServiceProcess;
+let client: RecommendationServiceClient;
+
+before(async () => {
+  service = await startService({ name: 'recommendation', entry });
+  client = new protos.demo.recommendation.v1.RecommendationService(service.address, grpc.credentials.createInsecure());
+});
+
+after(async () => {
+  client.close();
+  await service.stop();
+});
+
+const deadline = () => new Date(Date.now() + 5000);
+
+function getRecommendations(userId: string, limit: number) {
+  return unaryCall<{ recommendations: { productId: string; score: number }[]; servedBy: string }>(
+    (metadata, options, callback) => client.getRecommendations({ userId, limit }, metadata, options, callback),
+    { deadline: deadline() },
+  );
+}
+
+test('GetRecommendations answers the same list twice and names the replica in the body and the header', async () => {
+  const first = await getRecommendations('5', 8);
+  const second = await getRecommendations('5', 8);
+  assert.equal(first.response.recommendations.length, 8);
+  assert.deepEqual(second.response.recommendations, first.response.recommendations);
+  assert.equal(first.response.servedBy, service.address);
+  assert.equal(first.servedBy, service.address);
+});
+
+test('GetRecommendations refuses a bad user id or limit with INVALID_ARGUMENT', async () => {
+  for (const [userId, limit] of [
+    ['0', 5],
+    ['12', 51],
+    ['12', -1],
+  ] as const) {
+    await assert.rejects(getRecommendations(userId, limit), { code: grpc.status.INVALID_ARGUMENT });
+  }
+});
+
+test('StreamRecommendations answers every view with a refreshed list that leaves the viewed product out', async () => {
+  const stream = client.streamRecommendations({ deadline: deadline() });
+  const answers: StreamRecommendationsResponse__Output[] = [];
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('data', (answer: StreamRecommendationsResponse__Output) => answers.push(answer));
+    stream.on('error', reject);
+    stream.on('end', resolve);
+  });
+  stream.write({ userId: '9', limit: 5 });
+  stream.write({ userId: '9', viewedProductId: 'aud-001', limit: 5 });
+  stream.write({ userId: '9', viewedProductId: 'aud-002', limit: 5 });
+  stream.end();
+  await finished;
+  assert.equal(answers.length, 3);
+  const viewedIds = new Set(['aud-001', 'aud-002']);
+  assert.ok(answers[2]?.recommendations.every((r) => !viewedIds.has(r.productId)));
+  assert.ok(answers.every((answer) => answer.servedBy === service.address));
+});
+
+test('StreamRecommendations ends with INVALID_ARGUMENT on a product that is not in the catalog', async () => {
+  const stream = client.streamRecommendations({ deadline: deadline() });
+  const outcome = new Promise<grpc.ServiceError>((resolve, reject) => {
+    stream.on('data', () => undefined);
+    stream.on('error', resolve);
+    stream.on('end', () => reject(new Error('the stream ended without an error')));
+  });
+  stream.write({ userId: '9', viewedProductId: 'no-such-product', limit: 5 });
+  stream.end();
+  assert.equal((await outcome).code, grpc.status.INVALID_ARGUMENT);
+});
+
+test('SIGTERM lets an open stream finish: it keeps answering until the client closes it, then the process exits 0', async () => {
+  const draining = await startService({ name: 'recommendation-draining', entry });
+  const streamClient = new protos.demo.recommendation.v1.RecommendationService(
+    draining.address,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    const stream = streamClient.streamRecommendations({ deadline: deadline() });
+    const answers: StreamRecommendationsResponse__Output[] = [];
+    let answered: () => void = () => undefined;
+    stream.on('data', (answer: StreamRecommendationsResponse__Output) => {
+      answers.push(answer);
+      answered();
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('end', resolve);
+    });
+    const nextAnswer = () => new Promise<void>((resolve) => (answered = resolve));
+
+    let pending = nextAnswer();
+    stream.write({ userId: '3', limit: 3 });
+    await pending;
+
+    draining.child.kill('SIGTERM');
+    // The process is draining now; the stream is in flight and must be served to the end.
+    pending = nextAnswer();
+    stream.write({ userId: '3', viewedProductId: 'kit-001', limit: 3 });
+    await pending;
+    stream.end();
+    await ended;
+    assert.equal(answers.length, 2);
+    assert.equal(await draining.exited, 0);
+  } finally {
+    streamClient.close();
+    await draining.stop();
+  }
+});

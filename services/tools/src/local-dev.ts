@@ -1,0 +1,15 @@
+/**
+ * LOCAL DEVELOPMENT ONLY. The HS256 secret that `make run` gives the local
+ * services and `make token` signs with when JWT_SECRET is unset. It is public
+ * (it is in the repository); the cluster generates its own random Secret at
+ * install, and nothing else may use this value.
+ */
+export const localDevJwtSecret = 'local-dev-only-not-a-secret-0123456789abcdef';
+
+/** The local system of DESIGN.md: ports of `make run`. */
+export const localPorts = {
+  aggregator: { grpc: 50051, metrics: 9464 },
+  user: { grpc: 50052, metrics: 9465 },
+  recommendationA: { grpc: 50053, metrics: 9466 },
+  recommendationB: { grpc: 50054, metrics: 9467 },
+} as const;

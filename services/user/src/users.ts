@@ -1,0 +1,76 @@
+// What a user is and what a valid new user looks like. Plain TypeScript: the
+// stores and the gRPC handlers both build on it, and unit tests call it directly.
+import { InvalidArgumentError, NotFoundError } from '@demo/platform';
+
+export interface User {
+  /** Assigned by the store, counting up from 1; int64 on the wire, a safe integer here. */
+  id: number;
+  name: string;
+  email: string;
+  status: 'USER_STATUS_ACTIVE';
+  createTime: Date;
+}
+
+/** A user to create, already validated and normalized (see validateNewUser). */
+export interface NewUser {
+  name: string;
+  email: string;
+}
+
+export const maxNameLength = 100;
+/** The longest address SMTP can carry (RFC 5321: a 256-octet path minus the angle brackets). */
+export const maxEmailLength = 254;
+/** Caps what one BatchCreateUsers call holds in memory and sends to the store in one script. */
+export const maxBatchSize = 1000;
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322
+// parsing accepts addresses nobody can deliver to; the mail server is the real check.
+const emailPattern = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/** Trims and checks a requested user; throws InvalidArgumentError naming the bad field. */
+export function validateNewUser(input: { name: string; email: string }): NewUser {
+  const name = input.name.trim();
+  const email = input.email.trim();
+  if (name.length === 0) throw new InvalidArgumentError('name must not be empty');
+  if (name.length > maxNameLength) throw new InvalidArgumentError(`name must be at most ${maxNameLength} characters`);
+  if (email.length === 0) throw new InvalidArgumentError('email must not be empty');
+  if (email.length > maxEmailLength) {
+    throw new InvalidArgumentError(`email must be at most ${maxEmailLength} characters`);
+  }
+  if (!emailPattern.test(email)) throw new InvalidArgumentError(`email is not a valid address: ${email}`);
+  return { name, email };
+}
+
+/** Validates every user of a batch, naming the position of the first bad one. */
+export function validateNewUsers(inputs: readonly { name: string; email: string }[]): NewUser[] {
+  if (inputs.length > maxBatchSize) throw new InvalidArgumentError(`a batch holds at most ${maxBatchSize} users`);
+  return inputs.map((input, index) => {
+    try {
+      return validateNewUser(input);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`user ${index + 1}: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+/**
+ * The key emails are unique under. Addresses are kept as given but compared
+ * case-insensitively, so Ada@Example.com and ada@example.com are one user.
+ */
+export function emailKey(email: string): string {
+  return email.toLowerCase();
+}
+
+/**
+ * The id a GetUser names. proto-loader hands int64 over as a decimal string;
+ * zero and negatives are a bad request, while an id beyond what the store's
+ * counter can reach is simply a user that does not exist.
+ */
+export function parseUserId(id: string): number {
+  if (!/^-?\d+$/.test(id)) throw new InvalidArgumentError(`id must be a positive integer, got ${JSON.stringify(id)}`);
+  const value = BigInt(id);
+  if (value <= 0n) throw new InvalidArgumentError(`id must be a positive integer, got ${id}`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotFoundError(`user ${id} not found`);
+  return Number(value);
+}
