@@ -3,8 +3,11 @@
 # machine has.
 .PHONY: install build test lint format run token clean
 
-install: ## Install every dependency (Node 24 included) exactly as locked
+GRPCURL_VERSION := v1.9.4
+
+install: ## Install every dependency (Node 24 included) exactly as locked, and grpcurl into .tools/bin
 	npm ci
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
 build: ## Generate proto types and compile every workspace
 	npm run build

@@ -1,12 +1,15 @@
-// Generates TypeScript types for every .proto under proto/ with
-// proto-loader-gen-types, using the very options the services pass to
-// loadSync at run time (services/platform/proto-loader-options.json), so the
-// types describe exactly the objects grpc-js hands to handlers.
+// Generates, from every .proto under proto/:
+// - TypeScript types, with proto-loader-gen-types and the very options the
+//   services pass to loadSync at run time (services/platform/proto-loader-options.json),
+//   so the types describe exactly the objects grpc-js hands to handlers;
+// - proto/descriptor-set.binpb, the FileDescriptorSet that `buf build` compiles
+//   (with the health and reflection protos), which server reflection serves
+//   (see services/platform/src/protos.ts for why).
 //
 //   node scripts/gen-proto-types.mjs          regenerate
-//   node scripts/gen-proto-types.mjs --check  fail when the committed types are stale
+//   node scripts/gen-proto-types.mjs --check  fail when the committed files are stale
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const protoDir = join(root, 'proto');
 const outDir = join(root, 'services/platform/src/generated');
+const descriptorSet = join(protoDir, 'descriptor-set.binpb');
 const options = JSON.parse(readFileSync(join(root, 'services/platform/proto-loader-options.json'), 'utf8'));
 
 function walk(dir) {
@@ -38,7 +42,30 @@ const protoFiles = walk(protoDir)
   .sort();
 
 const scratch = mkdtempSync(join(tmpdir(), 'proto-types-'));
+const scratchSet = join(tmpdir(), `descriptor-set-${process.pid}.binpb`);
 try {
+  // Our module, plus the health and reflection protos the servers also expose.
+  // Serialized FileDescriptorSets concatenate into one set.
+  const inputs = [
+    ['.'],
+    ['node_modules/grpc-health-check/proto'],
+    [
+      'node_modules/@grpc/reflection/build/proto',
+      '--path',
+      'node_modules/@grpc/reflection/build/proto/grpc/reflection',
+    ],
+  ];
+  const sets = inputs.map((input, index) => {
+    const out = `${scratchSet}.${index}`;
+    execFileSync(join(root, 'node_modules/.bin/buf'), ['build', ...input, '--as-file-descriptor-set', '-o', out], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const bytes = readFileSync(out);
+    rmSync(out);
+    return bytes;
+  });
+  writeFileSync(scratchSet, Buffer.concat(sets));
   execFileSync(
     join(root, 'node_modules/.bin/proto-loader-gen-types'),
     [...flags, '--includeDirs=proto', `--outDir=${scratch}`, ...protoFiles],
@@ -55,17 +82,33 @@ try {
     const fresh = read(scratch);
     const committed = read(outDir);
     const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter((f) => fresh.get(f) !== committed.get(f));
+    if (!existsSync(descriptorSet) || !readFileSync(descriptorSet).equals(readFileSync(scratchSet))) {
+      stale.push('proto/descriptor-set.binpb');
+    }
     if (stale.length > 0) {
       console.error(
-        `generated proto types are stale (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm run proto:gen`,
+        `generated proto files are stale (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm run proto:gen`,
       );
       process.exit(1);
     }
-    console.log(`generated proto types are up to date (${fresh.size} files)`);
+    console.log(`generated proto types and descriptor set are up to date (${fresh.size + 1} files)`);
   } else {
-    rmSync(outDir, { recursive: true, force: true });
-    cpSync(scratch, outDir, { recursive: true });
+    if (!existsSync(descriptorSet) || !readFileSync(descriptorSet).equals(readFileSync(scratchSet))) {
+      cpSync(scratchSet, descriptorSet);
+    }
+    if (
+      // Rewrite only when something changed, so `tsc -b` stays incremental.
+      walk(scratch).some((f) => {
+        const target = join(outDir, relative(scratch, f));
+        return !existsSync(target) || readFileSync(target, 'utf8') !== readFileSync(f, 'utf8');
+      }) ||
+      (existsSync(outDir) && walk(outDir).some((f) => !existsSync(join(scratch, relative(outDir, f)))))
+    ) {
+      rmSync(outDir, { recursive: true, force: true });
+      cpSync(scratch, outDir, { recursive: true });
+    }
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(scratchSet, { force: true });
 }

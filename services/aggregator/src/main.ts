@@ -40,7 +40,7 @@ const server = new GrpcServer({
   ...serverSettings(config),
   logger,
   metrics,
-  packageDefinition: protos.packageDefinition,
+  reflection: protos.reflection,
   auth: { policy: aggregatorAuthPolicy, key: secretKey(config.JWT_SECRET) },
 });
 server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import loaderOptions from '../proto-loader-options.json' with { type: 'json' };
 import type { ProtoGrpcType as AggregatorProto } from './generated/aggregator_service.js';
 import type { ProtoGrpcType as FaultProto } from './generated/fault_service.js';
@@ -31,13 +33,34 @@ export const protoLoaderOptions: protoLoader.Options = {
 export type DemoProtos = UserProto & RecommendationProto & FaultProto & AggregatorProto;
 
 export interface LoadedProtos {
-  /** Every service of the contract, for reflection. */
-  packageDefinition: protoLoader.PackageDefinition;
   demo: DemoProtos['demo'];
+  /** What server reflection serves; see reflectionDescriptors. */
+  reflection: protoLoader.PackageDefinition;
 }
 
 export function loadProtos(): LoadedProtos {
-  const packageDefinition = protoLoader.loadSync(protoFiles, protoLoaderOptions);
-  const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as DemoProtos;
-  return { packageDefinition, demo: loaded.demo };
+  const loaded = grpc.loadPackageDefinition(
+    protoLoader.loadSync(protoFiles, protoLoaderOptions),
+  ) as unknown as DemoProtos;
+  return { demo: loaded.demo, reflection: reflectionDescriptors() };
+}
+
+/**
+ * The descriptors server reflection serves: proto/descriptor-set.binpb, which
+ * `buf build` compiles (npm run proto:gen, checked for staleness by lint).
+ * proto-loader's own descriptors are synthesized by protobufjs without
+ * imports, with relative type names and camelCase field names, so grpcurl
+ * cannot resolve a message from another file, such as demo.user.v1.User in
+ * GetUserHomeResponse (grpc/grpc-node#3018). @grpc/reflection only reads the
+ * `fileDescriptorProtos` of each entry, so one entry carrying every file is
+ * enough. The set also holds grpc.health.v1 and grpc.reflection, so grpcurl
+ * can call Health/Check by reflection too.
+ */
+export function reflectionDescriptors(): protoLoader.PackageDefinition {
+  const bytes = readFileSync(new URL('descriptor-set.binpb', `file://${protoRoot}`));
+  const set = descriptor.FileDescriptorSet.decode(bytes) as unknown as { file: object[] };
+  const fileDescriptorProtos = set.file.map((file) =>
+    Buffer.from(descriptor.FileDescriptorProto.encode(file).finish()),
+  );
+  return { 'descriptor-set': { fileDescriptorProtos } } as unknown as protoLoader.PackageDefinition;
 }

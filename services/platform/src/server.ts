@@ -18,8 +18,8 @@ export interface GrpcServerOptions {
   podName?: string | undefined;
   logger: Logger;
   metrics: Registry;
-  /** All loaded protos; reflection exposes the services this server registers. */
-  packageDefinition: PackageDefinition;
+  /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
+  reflection: PackageDefinition;
   auth?: { policy: AuthPolicy; key: Uint8Array };
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
@@ -90,8 +90,14 @@ export class GrpcServer {
 
   /** Binds, then reports SERVING for the whole server and each service. */
   async start(): Promise<number> {
-    const { host, port, packageDefinition } = this.#options;
-    new ReflectionService(packageDefinition, { services: [...this.#serviceNames] }).addToServer(this.#server);
+    const { host, port, reflection } = this.#options;
+    const listed = [
+      ...this.#serviceNames,
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+    ];
+    new ReflectionService(reflection, { services: listed }).addToServer(this.#server);
     this.health.addToServer(this.#server);
     this.#port = await new Promise<number>((resolve, reject) => {
       this.#server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>

@@ -27,7 +27,7 @@ const server = new GrpcServer({
   port: 0,
   logger,
   metrics: new Registry(),
-  packageDefinition: protos.packageDefinition,
+  reflection: protos.reflection,
   maxConnectionAgeMs: 60_000,
   maxConnectionAgeGraceMs: 10_000,
   shutdownDelayMs: 0,

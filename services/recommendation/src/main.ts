@@ -26,7 +26,7 @@ const server = new GrpcServer({
   ...serverSettings(config),
   logger,
   metrics,
-  packageDefinition: protos.packageDefinition,
+  reflection: protos.reflection,
 });
 server.addService(
   protos.demo.recommendation.v1.RecommendationService.service,

@@ -43,7 +43,6 @@ export function validateNewUser(input: { name: string; email: string }): NewUser
 
 /** Validates every user of a batch, naming the position of the first bad one. */
 export function validateNewUsers(inputs: readonly { name: string; email: string }[]): NewUser[] {
-  if (inputs.length > maxBatchSize) throw new InvalidArgumentError(`a batch holds at most ${maxBatchSize} users`);
   return inputs.map((input, index) => {
     try {
       return validateNewUser(input);

@@ -1,0 +1,85 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { bearer, createUser, getUserHome, startLocalSystem, type LocalSystem } from './system.js';
+
+let system: LocalSystem;
+let userId: string;
+let authorization: string;
+
+before(async () => {
+  system = await startLocalSystem();
+  userId = (await createUser(system, 'Ada Lovelace', 'ada@example.com')).id;
+  authorization = await bearer('user');
+});
+
+after(async () => {
+  await system.stop();
+});
+
+test('GetUserHome answers the user with recommendations and names the replicas that answered', async () => {
+  const { response } = await getUserHome(system, { userId, recommendationLimit: 7 }, { authorization });
+  assert.equal(response.user?.name, 'Ada Lovelace');
+  assert.equal(response.recommendations.length, 7);
+  assert.equal(response.degraded, false);
+  assert.deepEqual(response.degradations, []);
+  assert.equal(response.servedBy['user'], system.user.address);
+  assert.ok(
+    system.recommendations.some((r) => r.address === response.servedBy['recommendation']),
+    `served_by ${response.servedBy['recommendation']} names a recommendation replica`,
+  );
+});
+
+test('an admin token may do what a user token may', async () => {
+  const { response } = await getUserHome(system, { userId }, { authorization: await bearer('admin') });
+  assert.equal(response.user?.id, userId);
+  assert.equal(response.recommendations.length, 5, 'limit 0 means the default of 5');
+});
+
+test('a user that does not exist is NOT_FOUND', async () => {
+  await assert.rejects(getUserHome(system, { userId: '987654' }, { authorization }), {
+    code: grpc.status.NOT_FOUND,
+  });
+});
+
+test('a bad user id or recommendation limit is INVALID_ARGUMENT', async () => {
+  await assert.rejects(getUserHome(system, { userId: '0' }, { authorization }), {
+    code: grpc.status.INVALID_ARGUMENT,
+  });
+  await assert.rejects(getUserHome(system, { userId, recommendationLimit: 51 }, { authorization }), {
+    code: grpc.status.INVALID_ARGUMENT,
+  });
+});
+
+test('a call without a token, with a forged one, an expired one or not a bearer one is UNAUTHENTICATED, and the aggregator stays up', async () => {
+  const refused = [
+    undefined,
+    await bearer('user', { secret: 'someone-elses-secret-0123456789abcdef' }),
+    await bearer('user', { ttlSeconds: -60 }),
+    'Basic dXNlcjpwYXNz',
+    'Bearer not.a.jwt',
+  ];
+  for (const header of refused) {
+    await assert.rejects(
+      getUserHome(system, { userId }, header === undefined ? {} : { authorization: header }),
+      { code: grpc.status.UNAUTHENTICATED },
+      `authorization: ${header}`,
+    );
+  }
+  const { response } = await getUserHome(system, { userId }, { authorization });
+  assert.equal(response.user?.id, userId);
+  assert.equal(system.aggregator.child.exitCode, null);
+});
+
+test('200 calls through the aggregator land within 10% of evenly on the two recommendation replicas', async () => {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 200; i += 1) {
+    const { response } = await getUserHome(system, { userId }, { authorization });
+    const replica = response.servedBy['recommendation'] ?? 'none';
+    counts.set(replica, (counts.get(replica) ?? 0) + 1);
+  }
+  const [a, b] = system.recommendations.map((r) => counts.get(r.address) ?? 0);
+  console.log(`balancing split over 200 calls: ${a} / ${b}`);
+  assert.equal((a ?? 0) + (b ?? 0), 200, `every call served by a known replica: ${JSON.stringify([...counts])}`);
+  assert.ok(Math.abs((a ?? 0) - 100) <= 10, `split ${a} / ${b} is within 10% of 100 / 100`);
+});

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { serviceEntry } from '../src/entrypoints.js';
+
+/** Starts a service with `env` and returns how it ended: code and stderr. */
+async function runWith(entry: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: '0', METRICS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(killer);
+  return { code, stderr };
+}
+
+const secret = { JWT_SECRET: 'configuration-test-secret-0123456789abcdef' };
+const cases: { service: keyof typeof serviceEntry; env: Record<string, string>; variable: string }[] = [
+  { service: 'user', env: { GRPC_PORT: 'fifty' }, variable: 'GRPC_PORT' },
+  { service: 'user', env: { REDIS_URL: 'localhost:6379' }, variable: 'REDIS_URL' },
+  { service: 'recommendation', env: { METRICS_PORT: '70000' }, variable: 'METRICS_PORT' },
+  { service: 'recommendation', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
+  { service: 'aggregator', env: {}, variable: 'JWT_SECRET' },
+  { service: 'aggregator', env: { JWT_SECRET: 'short' }, variable: 'JWT_SECRET' },
+  { service: 'aggregator', env: { ...secret, USER_TARGET: 'http://user' }, variable: 'USER_TARGET' },
+  { service: 'aggregator', env: { ...secret, RECOMMENDATION_TIMEOUT_MS: '-5' }, variable: 'RECOMMENDATION_TIMEOUT_MS' },
+];
+
+for (const { service, env, variable } of cases) {
+  const shown = Object.entries(env)
+    .filter(([key]) => key !== 'JWT_SECRET' || variable === 'JWT_SECRET')
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  test(`${service} with ${shown || 'no JWT_SECRET'} stops at start with one line naming ${variable}`, async () => {
+    const { code, stderr } = await runWith(serviceEntry[service], env);
+    assert.equal(code, 78, `exit code (stderr: ${stderr})`);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line: ${stderr}`);
+    assert.match(lines[0] ?? '', new RegExp(`^invalid configuration: ${variable}: `));
+  });
+}

@@ -1,0 +1,121 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@demo/platform/testing';
+import { localPorts } from '../src/local-dev.js';
+
+// `make run` for real: the launcher on DESIGN.md's fixed ports, then the
+// README's grpcurl commands against it, then Ctrl-C.
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const grpcurlDir = `${root}.tools/bin`;
+const env = { ...process.env, PATH: `${grpcurlDir}:${root}node_modules/.bin:${process.env['PATH'] ?? ''}` };
+let launcher: ChildProcess;
+let output = '';
+
+before(async () => {
+  assert.ok(existsSync(`${grpcurlDir}/grpcurl`), 'grpcurl is missing: run make install');
+  launcher = spawn(process.execPath, [`${root}services/tools/dist/src/run-local.js`], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  launcher.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  launcher.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  await waitFor(
+    'make run to report every service SERVING',
+    () => {
+      if (launcher.exitCode !== null) throw new Error(`the launcher exited: ${output}`);
+      return output.includes('All services SERVING') ? true : undefined;
+    },
+    30_000,
+  );
+});
+
+after(async () => {
+  if (launcher.exitCode === null) {
+    launcher.kill('SIGKILL');
+    await once(launcher, 'exit');
+  }
+});
+
+function bash(script: string) {
+  return spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+}
+
+test('grpcurl lists every service of the aggregator through reflection alone, no proto files', () => {
+  const result = bash(`grpcurl -plaintext 127.0.0.1:${localPorts.aggregator.grpc} list`);
+  assert.equal(result.status, 0, result.stderr);
+  const services = result.stdout.trim().split('\n');
+  for (const name of ['demo.aggregator.v1.AggregatorService', 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']) {
+    assert.ok(services.includes(name), `${name} in ${result.stdout}`);
+  }
+});
+
+test("the token and grpcurl commands that make run prints work as printed", () => {
+  const exported = /export TOKEN=(\S+)/.exec(output)?.[1];
+  assert.ok(exported, 'make run printed a token');
+  const commands = output.split('\n').filter((line) => line.trim().startsWith('grpcurl '));
+  assert.equal(commands.length, 3);
+  for (const command of commands) {
+    const result = bash(`TOKEN=${exported}; ${command.trim()}`);
+    assert.equal(result.status, 0, `${command}\n${result.stderr}`);
+  }
+  const home = bash(
+    `TOKEN=${exported}; ${commands.find((c) => c.includes('GetUserHome'))?.trim() ?? 'false'}`,
+  );
+  const answer = JSON.parse(home.stdout) as { user: { name: string }; servedBy: Record<string, string> };
+  assert.equal(answer.user.name, 'Ada Lovelace');
+  assert.ok(['127.0.0.1:50053', '127.0.0.1:50054'].includes(answer.servedBy['recommendation'] ?? ''));
+});
+
+test("the README's grpcurl examples run as written against make run", () => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const marker = readme.indexOf('<!-- The local-system test runs every command in the next code block. -->');
+  assert.ok(marker >= 0, 'the README marks its tested code block');
+  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
+  assert.ok(block !== undefined && block.includes('grpcurl'), 'the block has grpcurl commands');
+  const result = bash(block);
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /"name": "Edsger Dijkstra"/);
+  assert.match(result.stdout, /"createdCount": 2/);
+  assert.match(result.stdout, /"status": "SERVING"/);
+  assert.match(result.stdout, /"degraded"|"recommendations"/);
+});
+
+test('make token prints a token the running system accepts, with the admin role when asked', () => {
+  const user = bash('make -s token');
+  assert.equal(user.status, 0, user.stderr);
+  const token = user.stdout.trim();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the output is the token alone');
+  const payload = (t: string) =>
+    JSON.parse(Buffer.from(t.split('.')[1] ?? '', 'base64url').toString()) as { role: string };
+  assert.equal(payload(token).role, 'user');
+  const admin = bash('ROLE=admin make -s token');
+  assert.equal(payload(admin.stdout.trim()).role, 'admin');
+  const call = bash(
+    `grpcurl -plaintext -H "authorization: Bearer ${token}" -d '{"user_id": 2}' 127.0.0.1:${localPorts.aggregator.grpc} demo.aggregator.v1.AggregatorService/GetUserHome`,
+  );
+  assert.equal(call.status, 0, call.stderr);
+  assert.match(call.stdout, /Grace Hopper/);
+});
+
+test('Ctrl-C stops every process of make run', async () => {
+  launcher.kill('SIGINT');
+  const [code] = (await once(launcher, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  for (const { grpc } of Object.values(localPorts)) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(grpc, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+    assert.ok(refused, `nothing listens on ${grpc} any more`);
+  }
+});

@@ -1,0 +1,47 @@
+// Composition root of the user service: read config, build the store, build
+// the server, start.
+import {
+  boundPort,
+  createLogger,
+  createMetricsRegistry,
+  GrpcServer,
+  loadConfigOrExit,
+  loadProtos,
+  onShutdownSignal,
+  serverSettings,
+  startMetricsServer,
+} from '@demo/platform';
+import { configSchema } from './config.js';
+import { MemoryUserStore } from './memory-store.js';
+import { RedisUserStore } from './redis-store.js';
+import { userHandlers } from './service.js';
+import type { UserStore } from './store.js';
+
+const config = loadConfigOrExit(configSchema);
+const logger = createLogger({ service: 'user', podName: config.POD_NAME, level: config.LOG_LEVEL });
+const metrics = createMetricsRegistry({ service: 'user' });
+const protos = loadProtos();
+
+const server = new GrpcServer({
+  ...serverSettings(config),
+  logger,
+  metrics,
+  reflection: protos.reflection,
+});
+// Readiness follows Redis: while it is unreachable this replica reports
+// NOT_SERVING and Kubernetes sends its traffic to the others.
+const userStore: UserStore = config.REDIS_URL
+  ? new RedisUserStore({ url: config.REDIS_URL, logger, onReadinessChange: (ready) => server.setReady(ready) })
+  : new MemoryUserStore();
+server.addService(protos.demo.user.v1.UserService.service, userHandlers(server.rpc, { userStore }));
+
+const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
+await server.start();
+logger.info({ store: config.REDIS_URL ? 'redis' : 'memory' }, 'user store selected');
+
+onShutdownSignal(logger, async () => {
+  await server.shutdown();
+  await userStore.close();
+  metricsServer.close();
+});

@@ -1,0 +1,295 @@
+// The store replicas share (REDIS_URL set). Every replica reads and writes the
+// same keys, creation is one Lua script so it is atomic across replicas, and
+// watches hear about creations made anywhere through one pub/sub channel.
+import { Redis, type Result } from 'ioredis';
+import { z } from 'zod';
+import { AlreadyExistsError, NotFoundError, UnavailableError, type Logger } from '@demo/platform';
+import type { UserPage, UserStore } from './store.js';
+import { UserFeed } from './user-feed.js';
+import { emailKey, type NewUser, type User } from './users.js';
+
+const keys = {
+  /** INCR hands out ids: unique across replicas and increasing, which paging relies on. */
+  lastId: 'users:last-id',
+  /** Sorted set of ids scored by id, for paging by "ids after X". */
+  ids: 'users:ids',
+  /** Hash of lowercased email -> id: the uniqueness index. */
+  idByEmail: 'users:id-by-email',
+  /** Hash of id -> the user as JSON. */
+  records: 'users:records',
+};
+/** Every created user is published here as the same JSON the records hash holds. */
+const createdChannel = 'users:created';
+
+/**
+ * Creates a batch of users. Redis runs a script without interleaving any
+ * other command, so checking every email and then writing is atomic even with
+ * many replicas: either all users are created or none is. Publishing inside
+ * the script ties each event to its write, in id order.
+ *
+ * KEYS: lastId, ids, idByEmail, records. ARGV: the channel, then name, email,
+ * email key for each user. Returns {'taken', email} or {'created', json...}.
+ */
+const createUsersScript = `
+local channel = ARGV[1]
+local count = (#ARGV - 1) / 3
+local seen = {}
+for i = 0, count - 1 do
+  local email = ARGV[3 + i * 3]
+  local key = ARGV[4 + i * 3]
+  if seen[key] or redis.call('HEXISTS', KEYS[3], key) == 1 then
+    return {'taken', email}
+  end
+  seen[key] = true
+end
+-- The server's clock, so every replica stamps users from the same clock.
+local now = redis.call('TIME')
+local createTimeMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local created = {'created'}
+for i = 0, count - 1 do
+  local id = redis.call('INCR', KEYS[1])
+  local record = cjson.encode({
+    id = id, name = ARGV[2 + i * 3], email = ARGV[3 + i * 3], createTimeMs = createTimeMs })
+  redis.call('HSET', KEYS[4], id, record)
+  redis.call('HSET', KEYS[3], ARGV[4 + i * 3], id)
+  redis.call('ZADD', KEYS[2], id, id)
+  redis.call('PUBLISH', channel, record)
+  created[#created + 1] = record
+end
+return created
+`;
+
+// defineCommand adds createUsers at run time; this is how ioredis documents typing it.
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    createUsers(
+      lastIdKey: string,
+      idsKey: string,
+      idByEmailKey: string,
+      recordsKey: string,
+      channel: string,
+      ...fields: string[]
+    ): Result<unknown, Context>;
+  }
+}
+
+/** A stored user as the script writes it; parsed, because Redis is outside this process. */
+const storedUserSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  email: z.string(),
+  createTimeMs: z.number(),
+});
+
+function parseStoredUser(json: string): User {
+  const { id, name, email, createTimeMs } = storedUserSchema.parse(JSON.parse(json));
+  return { id, name, email, status: 'USER_STATUS_ACTIVE', createTime: new Date(createTimeMs) };
+}
+
+const scriptReplySchema = z.union([
+  z.tuple([z.literal('taken'), z.string()]),
+  z.tuple([z.literal('created')], z.string()),
+]);
+
+/** Pages read when a watch first sends the existing users. */
+const existingPageSize = 100;
+
+export interface RedisUserStoreOptions {
+  url: string;
+  logger: Logger;
+  /** Told whether Redis is reachable now and whenever that changes: the service's readiness. */
+  onReadinessChange: (ready: boolean) => void;
+}
+
+export class RedisUserStore implements UserStore {
+  readonly #redis: Redis;
+  /**
+   * A connection that subscribes is given over to pub/sub, so watches get
+   * their own: one per process, shared by every watch, subscribed only while
+   * at least one watch is open.
+   */
+  readonly #subscriber: Redis;
+  readonly #feeds = new Set<UserFeed>();
+  /** The SUBSCRIBE in effect on the subscriber's current connection, if any. */
+  #subscription: Promise<void> | undefined;
+  readonly #log: Logger;
+  readonly #onReadinessChange: (ready: boolean) => void;
+  #ready: boolean | undefined;
+
+  constructor(options: RedisUserStoreOptions) {
+    this.#log = options.logger.child({ component: 'redis-user-store' });
+    this.#onReadinessChange = options.onReadinessChange;
+    this.#redis = new Redis(options.url, {
+      connectionName: 'user-service',
+      // Fail at once while disconnected instead of queueing: the caller gets
+      // UNAVAILABLE and retries another replica, and readiness has already
+      // taken this one out of rotation.
+      enableOfflineQueue: false,
+      // Do not resend a command after a reconnect: a create may already have run.
+      maxRetriesPerRequest: 0,
+      // Reconnect soon after Redis returns; at most one attempt every 2 s during an outage.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      scripts: { createUsers: { numberOfKeys: 4, lua: createUsersScript } },
+    });
+    this.#subscriber = this.#redis.duplicate({
+      connectionName: 'user-service-watch',
+      // Events published while disconnected are lost, so a dropped connection
+      // fails the open watches (see #subscriptionLost) rather than quietly resubscribing.
+      autoResubscribe: false,
+    });
+    for (const connection of [this.#redis, this.#subscriber]) {
+      connection.on('ready', () => this.#publishReadiness());
+      connection.on('close', () => this.#publishReadiness());
+      connection.on('end', () => this.#publishReadiness());
+      // Without a listener ioredis prints every reconnect failure to stderr.
+      connection.on('error', (error: Error) => this.#log.warn({ err: error }, 'redis connection error'));
+    }
+    this.#subscriber.on('close', () => this.#subscriptionLost());
+    this.#subscriber.on('message', (channel: string, message: string) => this.#fanOut(channel, message));
+    this.#publishReadiness();
+  }
+
+  async create(newUsers: readonly NewUser[]): Promise<User[]> {
+    if (newUsers.length === 0) return [];
+    const fields = newUsers.flatMap(({ name, email }) => [name, email, emailKey(email)]);
+    const reply = await this.#command(() =>
+      this.#redis.createUsers(keys.lastId, keys.ids, keys.idByEmail, keys.records, createdChannel, ...fields),
+    );
+    const parsed = scriptReplySchema.parse(reply);
+    if (parsed[0] === 'taken') throw new AlreadyExistsError(`email ${parsed[1]} is taken`);
+    const [, ...records] = parsed;
+    return records.map(parseStoredUser);
+  }
+
+  async get(id: number): Promise<User> {
+    const record = await this.#command(() => this.#redis.hget(keys.records, String(id)));
+    if (record === null) throw new NotFoundError(`user ${id} not found`);
+    return parseStoredUser(record);
+  }
+
+  async list({ pageSize, afterId }: { pageSize: number; afterId: number }): Promise<UserPage> {
+    // One more than a page tells whether another page follows. The exclusive
+    // lower bound "(afterId" is what makes paging stable.
+    const [ids, total] = await this.#command(() =>
+      Promise.all([
+        this.#redis.zrangebyscore(keys.ids, `(${afterId}`, '+inf', 'LIMIT', 0, pageSize + 1),
+        this.#redis.zcard(keys.ids),
+      ]),
+    );
+    const pageIds = ids.slice(0, pageSize);
+    if (pageIds.length === 0) return { users: [], total, hasMore: false };
+    const records = await this.#command(() => this.#redis.hmget(keys.records, ...pageIds));
+    const users = records.map((record, index) => {
+      // The script writes the id and the record together, so a gap is corruption.
+      if (record === null) throw new Error(`user ${pageIds[index] ?? '?'} is indexed but has no record`);
+      return parseStoredUser(record);
+    });
+    return { users, total, hasMore: ids.length > pageSize };
+  }
+
+  async *watch(signal: AbortSignal, { includeExisting }: { includeExisting: boolean }): AsyncGenerator<User> {
+    if (signal.aborted) return;
+    const feed = new UserFeed(signal);
+    // Leave on abort even if the consumer is stuck and never pulls again.
+    const leave = () => this.#leave(feed);
+    signal.addEventListener('abort', leave, { once: true });
+    try {
+      // Subscribed before reading existing users: a user created meanwhile is
+      // then either in the pages read or in the feed, never in neither.
+      await this.#join(feed);
+      let lastSentId = 0;
+      if (includeExisting) {
+        for (let page = await this.list({ pageSize: existingPageSize, afterId: 0 }); ; ) {
+          for (const user of page.users) {
+            if (signal.aborted) return;
+            yield user;
+            lastSentId = user.id;
+          }
+          if (!page.hasMore) break;
+          page = await this.list({ pageSize: existingPageSize, afterId: lastSentId });
+        }
+      }
+      // Events arrive in id order; those at or below lastSentId were in the pages already sent.
+      for await (const user of feed) if (user.id > lastSentId) yield user;
+    } finally {
+      signal.removeEventListener('abort', leave);
+      leave();
+    }
+  }
+
+  async close(): Promise<void> {
+    // Called after the server drained, so no command is in flight to lose.
+    this.#subscriber.disconnect();
+    this.#redis.disconnect();
+  }
+
+  /** Adds a watch's feed, subscribing if no subscription is in effect, and waits until it is. */
+  async #join(feed: UserFeed): Promise<void> {
+    this.#feeds.add(feed);
+    this.#log.info({ feeds: this.#feeds.size, subscribed: Boolean(this.#subscription) }, 'DEBUG join');
+    if (!this.#subscription) {
+      const attempt = this.#command(() => this.#subscriber.subscribe(createdChannel)).then(() => undefined);
+      this.#subscription = attempt;
+      // A failed SUBSCRIBE must not stick: the next watch tries again.
+      attempt.catch(() => {
+        if (this.#subscription === attempt) this.#subscription = undefined;
+      });
+    }
+    await this.#subscription;
+  }
+
+  /** Removes a watch's feed; the last one to leave unsubscribes, so idle replicas hold no subscription. */
+  #leave(feed: UserFeed): void {
+    this.#log.info({ feeds: this.#feeds.size, has: this.#feeds.has(feed), subscribed: Boolean(this.#subscription) }, 'DEBUG leave');
+    if (!this.#feeds.delete(feed) || this.#feeds.size > 0 || !this.#subscription) return;
+    this.#subscription = undefined;
+    // Commands on one connection run in order, so a later SUBSCRIBE still wins.
+    this.#subscriber.unsubscribe(createdChannel).catch((error: unknown) => {
+      this.#log.warn({ err: error }, 'unsubscribing from user events failed');
+    });
+  }
+
+  #fanOut(channel: string, message: string): void {
+    if (channel !== createdChannel) return;
+    let user: User;
+    try {
+      user = parseStoredUser(message);
+    } catch (error) {
+      this.#log.error({ err: error, message }, 'ignoring a malformed user event');
+      return;
+    }
+    for (const feed of this.#feeds) feed.push(user);
+  }
+
+  /** Users created while the subscriber is disconnected would be missed, so open watches end instead. */
+  #subscriptionLost(): void {
+    this.#subscription = undefined;
+    if (this.#feeds.size === 0) return;
+    this.#log.warn({ watches: this.#feeds.size }, 'lost the user event subscription; ending open watches');
+    const error = new UnavailableError('lost the user event subscription; reconnect with include_existing');
+    for (const feed of this.#feeds) feed.fail(error);
+  }
+
+  #publishReadiness(): void {
+    const ready = this.#redis.status === 'ready' && this.#subscriber.status === 'ready';
+    if (ready === this.#ready) return;
+    this.#ready = ready;
+    if (ready) this.#log.info('redis ready');
+    else this.#log.warn('redis not ready: reporting NOT_SERVING');
+    this.#onReadinessChange(ready);
+  }
+
+  /**
+   * Sends Redis commands. An error Redis itself answered (a ReplyError) is a
+   * bug and stays one; anything else means Redis could not be reached, which
+   * is UNAVAILABLE so that callers retry, possibly on another replica.
+   */
+  async #command<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ReplyError') throw error;
+      throw new UnavailableError('the user store is unreachable', { cause: error });
+    }
+  }
+}

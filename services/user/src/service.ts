@@ -1,0 +1,73 @@
+import { InvalidArgumentError, UnavailableError, type RpcHandlers } from '@demo/platform';
+import type { User as UserMessage } from '@demo/platform/generated/demo/user/v1/User.js';
+import type { UserServiceHandlers } from '@demo/platform/generated/demo/user/v1/UserService.js';
+import { decodePageToken, encodePageToken, resolvePageSize } from './page-token.js';
+import type { UserStore } from './store.js';
+import { maxBatchSize, parseUserId, validateNewUser, validateNewUsers, type User } from './users.js';
+
+/** The gRPC surface of UserService: translate messages, call the store. */
+export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): UserServiceHandlers {
+  const { userStore } = deps;
+  return {
+    GetUser: rpc.unary(async (request) => ({
+      user: toMessage(await userStore.get(parseUserId(request.id))),
+    })),
+
+    ListUsers: rpc.unary(async (request) => {
+      const pageSize = resolvePageSize(request.pageSize);
+      const afterId = decodePageToken(request.pageToken);
+      const { users, total, hasMore } = await userStore.list({ pageSize, afterId });
+      const last = users.at(-1);
+      return {
+        users: users.map(toMessage),
+        nextPageToken: hasMore && last ? encodePageToken(last.id) : '',
+        totalCount: total,
+      };
+    }),
+
+    CreateUser: rpc.unary(async (request) => {
+      const [user] = await userStore.create([validateNewUser(request)]);
+      if (!user) throw new Error('the store created no user');
+      return { user: toMessage(user) };
+    }),
+
+    WatchUsers: rpc.serverStream(async (request, send, ctx) => {
+      // A watch never finishes on its own: it ends when the client cancels or
+      // when this server starts draining, so shutdown need not wait for it.
+      const stop = AbortSignal.any([ctx.signal, ctx.draining]);
+      const stopped = new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+      for await (const user of userStore.watch(stop, { includeExisting: request.includeExisting })) {
+        // A send waiting for a slow or vanished client must not outlive the call.
+        await Promise.race([send({ user: toMessage(user) }), stopped]);
+      }
+      // UNAVAILABLE tells the client to reconnect, and its channel picks another replica.
+      if (ctx.draining.aborted && !ctx.signal.aborted) throw new UnavailableError('server is shutting down');
+    }),
+
+    BatchCreateUsers: rpc.clientStream(async (requests, ctx) => {
+      const received: { name: string; email: string }[] = [];
+      for await (const request of requests) {
+        if (received.length === maxBatchSize) {
+          throw new InvalidArgumentError(`a batch holds at most ${maxBatchSize} users`);
+        }
+        received.push(request);
+      }
+      // A client that cancelled mid-stream wanted none of it created.
+      ctx.signal.throwIfAborted();
+      const users = await userStore.create(validateNewUsers(received));
+      return { users: users.map(toMessage), createdCount: users.length };
+    }),
+  };
+}
+
+/** The domain user as the proto message: int64 as a decimal string, time as a Timestamp. */
+export function toMessage(user: User): UserMessage {
+  const millis = user.createTime.getTime();
+  return {
+    id: String(user.id),
+    name: user.name,
+    email: user.email,
+    status: user.status,
+    createTime: { seconds: String(Math.floor(millis / 1000)), nanos: (millis % 1000) * 1_000_000 },
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InvalidArgumentError, NotFoundError } from '@demo/platform';
+import { emailKey, parseUserId, validateNewUser, validateNewUsers } from '../src/users.js';
+
+describe('validating a new user', () => {
+  test('trims the name and the email', () => {
+    assert.deepEqual(validateNewUser({ name: '  Ada Lovelace ', email: ' Ada@Example.com ' }), {
+      name: 'Ada Lovelace',
+      email: 'Ada@Example.com',
+    });
+  });
+
+  test('rejects a name that is empty after trimming', () => {
+    assert.throws(() => validateNewUser({ name: '   ', email: 'a@example.com' }), InvalidArgumentError);
+  });
+
+  test('accepts a 100-character name and rejects a 101-character one', () => {
+    assert.equal(validateNewUser({ name: 'n'.repeat(100), email: 'a@example.com' }).name.length, 100);
+    assert.throws(() => validateNewUser({ name: 'n'.repeat(101), email: 'a@example.com' }), /at most 100/);
+  });
+
+  test('accepts a 254-character email and rejects a 255-character one', () => {
+    const domain = '@example.com';
+    assert.ok(validateNewUser({ name: 'A', email: 'a'.repeat(254 - domain.length) + domain }));
+    assert.throws(
+      () => validateNewUser({ name: 'A', email: 'a'.repeat(255 - domain.length) + domain }),
+      /at most 254/,
+    );
+  });
+
+  test('rejects malformed emails', () => {
+    for (const email of ['', 'plain', 'a@b', '@example.com', 'a@@example.com', 'a b@example.com', 'a@example.']) {
+      assert.throws(() => validateNewUser({ name: 'A', email }), InvalidArgumentError, email);
+    }
+  });
+
+  test('names the position of the bad entry in a batch', () => {
+    assert.throws(
+      () =>
+        validateNewUsers([
+          { name: 'A', email: 'a@example.com' },
+          { name: '', email: 'b@example.com' },
+        ]),
+      /user 2: name must not be empty/,
+    );
+  });
+
+  test('compares emails case-insensitively', () => {
+    assert.equal(emailKey('Ada@Example.COM'), emailKey('ada@example.com'));
+  });
+});
+
+describe('parsing a user id', () => {
+  test('reads a positive decimal id', () => {
+    assert.equal(parseUserId('42'), 42);
+  });
+
+  test('rejects zero, negatives and non-numbers as invalid arguments', () => {
+    for (const id of ['0', '-1', '-9223372036854775808', '', 'abc']) {
+      assert.throws(() => parseUserId(id), InvalidArgumentError, id);
+    }
+  });
+
+  test('treats an id beyond what the store can assign as a user that does not exist', () => {
+    assert.throws(() => parseUserId('9223372036854775807'), NotFoundError);
+  });
+});
