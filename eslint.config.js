@@ -16,6 +16,15 @@ export default tseslint.config(
       // Handlers are async functions by contract (rpc.unary and friends take
       // them), including the ones that happen to need no await.
       '@typescript-eslint/require-await': 'off',
+      // node:test's test() returns a promise the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
     },
   },
   {

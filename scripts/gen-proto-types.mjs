@@ -8,6 +8,7 @@
 //
 //   node scripts/gen-proto-types.mjs          regenerate
 //   node scripts/gen-proto-types.mjs --check  fail when the committed files are stale
+import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

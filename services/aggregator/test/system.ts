@@ -31,7 +31,6 @@ export async function startLocalSystem(aggregatorEnv: Record<string, string> = {
     startService({ name: 'recommendation-a', entry: entry('recommendation'), env: { JWT_SECRET: testSecret } }),
     startService({ name: 'recommendation-b', entry: entry('recommendation'), env: { JWT_SECRET: testSecret } }),
   ]);
-  if (!user) throw new Error('no user service');
   const aggregator = await startService({
     name: 'aggregator',
     entry: entry('aggregator'),

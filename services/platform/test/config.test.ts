@@ -28,7 +28,11 @@ test('a bad value is one line naming the variable and the value', () => {
 });
 
 test('targets must be dns:///, ipv4: lists or host:port', () => {
-  for (const good of ['dns:///user-headless.demo.svc.cluster.local:50051', 'ipv4:127.0.0.1:1,127.0.0.1:2', 'user:50051']) {
+  for (const good of [
+    'dns:///user-headless.demo.svc.cluster.local:50051',
+    'ipv4:127.0.0.1:1,127.0.0.1:2',
+    'user:50051',
+  ]) {
     assert.equal(parseConfig(schema, { TARGET: good }).TARGET, good);
   }
   for (const bad of ['dns:user', 'http://user:50051', 'ipv4:127.0.0.1']) {

@@ -5,7 +5,10 @@ import { downstreamDeadline } from '../src/client.js';
 const now = 1_000_000;
 
 test('without a caller deadline a downstream call gets its own timeout', () => {
-  assert.equal(downstreamDeadline({ timeoutMs: 300, callerDeadline: undefined, marginMs: 20, now }).getTime(), now + 300);
+  assert.equal(
+    downstreamDeadline({ timeoutMs: 300, callerDeadline: undefined, marginMs: 20, now }).getTime(),
+    now + 300,
+  );
 });
 
 test("a caller's tighter deadline, less the margin, wins over the call's own timeout", () => {

@@ -16,7 +16,11 @@ test('recommendations are the same for the same user every time, and differ betw
   assert.notDeepEqual(recommender.recommend('43', { limit: 10 }), first);
   assert.equal(first.length, 10);
   const scores = first.map((r) => r.score);
-  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'best first');
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+    'best first',
+  );
 });
 
 test('limit 0 means the default and anything outside 0..50 is refused', () => {

@@ -50,12 +50,16 @@ test('grpcurl lists every service of the aggregator through reflection alone, no
   const result = bash(`grpcurl -plaintext 127.0.0.1:${localPorts.aggregator.grpc} list`);
   assert.equal(result.status, 0, result.stderr);
   const services = result.stdout.trim().split('\n');
-  for (const name of ['demo.aggregator.v1.AggregatorService', 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']) {
+  for (const name of [
+    'demo.aggregator.v1.AggregatorService',
+    'grpc.health.v1.Health',
+    'grpc.reflection.v1.ServerReflection',
+  ]) {
     assert.ok(services.includes(name), `${name} in ${result.stdout}`);
   }
 });
 
-test("the token and grpcurl commands that make run prints work as printed", () => {
+test('the token and grpcurl commands that make run prints work as printed', () => {
   const exported = /export TOKEN=(\S+)/.exec(output)?.[1];
   assert.ok(exported, 'make run printed a token');
   const commands = output.split('\n').filter((line) => line.trim().startsWith('grpcurl '));
@@ -64,9 +68,7 @@ test("the token and grpcurl commands that make run prints work as printed", () =
     const result = bash(`TOKEN=${exported}; ${command.trim()}`);
     assert.equal(result.status, 0, `${command}\n${result.stderr}`);
   }
-  const home = bash(
-    `TOKEN=${exported}; ${commands.find((c) => c.includes('GetUserHome'))?.trim() ?? 'false'}`,
-  );
+  const home = bash(`TOKEN=${exported}; ${commands.find((c) => c.includes('GetUserHome'))?.trim() ?? 'false'}`);
   const answer = JSON.parse(home.stdout) as { user: { name: string }; servedBy: Record<string, string> };
   assert.equal(answer.user.name, 'Ada Lovelace');
   assert.ok(['127.0.0.1:50053', '127.0.0.1:50054'].includes(answer.servedBy['recommendation'] ?? ''));
