@@ -9,11 +9,12 @@ import type { StreamRecommendationsResponse__Output } from '@demo/platform/gener
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const protos = loadProtos();
+const env = { JWT_SECRET: 'recommendation-test-secret-0123456789abcdef' };
 let service: ServiceProcess;
 let client: RecommendationServiceClient;
 
 before(async () => {
-  service = await startService({ name: 'recommendation', entry });
+  service = await startService({ name: 'recommendation', entry, env });
   client = new protos.demo.recommendation.v1.RecommendationService(service.address, grpc.credentials.createInsecure());
 });
 
@@ -82,7 +83,7 @@ test('StreamRecommendations ends with INVALID_ARGUMENT on a product that is not 
 });
 
 test('SIGTERM lets an open stream finish: it keeps answering until the client closes it, then the process exits 0', async () => {
-  const draining = await startService({ name: 'recommendation-draining', entry });
+  const draining = await startService({ name: 'recommendation-draining', entry, env });
   const streamClient = new protos.demo.recommendation.v1.RecommendationService(
     draining.address,
     grpc.credentials.createInsecure(),

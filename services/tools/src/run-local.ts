@@ -15,9 +15,18 @@ type Name = keyof typeof colors;
 const passedThrough = Object.fromEntries(
   Object.entries(process.env).filter(
     (entry): entry is [string, string] =>
-      entry[1] !== undefined && (entry[0].startsWith('OTEL_') || ['LOG_LEVEL', 'REDIS_URL'].includes(entry[0])),
+      entry[1] !== undefined &&
+      (entry[0].startsWith('OTEL_') ||
+        entry[0].startsWith('FAULT_') ||
+        entry[0].startsWith('RESILIENCE_') ||
+        ['LOG_LEVEL', 'REDIS_URL'].includes(entry[0])),
   ),
 );
+
+/** Each recommendation replica knows both, to forward fault changes (as DNS gives every pod in the cluster). */
+const recommendationEnv = {
+  FAULT_PEERS_TARGET: `ipv4:127.0.0.1:${localPorts.recommendationA.grpc},127.0.0.1:${localPorts.recommendationB.grpc}`,
+};
 
 const running: ServiceProcess[] = [];
 let stopping = false;
@@ -66,8 +75,8 @@ process.on('SIGTERM', () => void stopAll(0));
 try {
   await Promise.all([
     start('user', serviceEntry.user, localPorts.user),
-    start('recommendation-a', serviceEntry.recommendation, localPorts.recommendationA),
-    start('recommendation-b', serviceEntry.recommendation, localPorts.recommendationB),
+    start('recommendation-a', serviceEntry.recommendation, localPorts.recommendationA, recommendationEnv),
+    start('recommendation-b', serviceEntry.recommendation, localPorts.recommendationB, recommendationEnv),
   ]);
   await start('aggregator', serviceEntry.aggregator, localPorts.aggregator);
 } catch (error) {

@@ -11,6 +11,7 @@ import type { GetFaultRequest as _demo_fault_v1_GetFaultRequest, GetFaultRequest
 import type { GetFaultResponse as _demo_fault_v1_GetFaultResponse, GetFaultResponse__Output as _demo_fault_v1_GetFaultResponse__Output } from './demo/fault/v1/GetFaultResponse.js';
 import type { SetFaultRequest as _demo_fault_v1_SetFaultRequest, SetFaultRequest__Output as _demo_fault_v1_SetFaultRequest__Output } from './demo/fault/v1/SetFaultRequest.js';
 import type { SetFaultResponse as _demo_fault_v1_SetFaultResponse, SetFaultResponse__Output as _demo_fault_v1_SetFaultResponse__Output } from './demo/fault/v1/SetFaultResponse.js';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -31,6 +32,11 @@ export interface ProtoGrpcType {
         SetFaultRequest: MessageTypeDefinition<_demo_fault_v1_SetFaultRequest, _demo_fault_v1_SetFaultRequest__Output>
         SetFaultResponse: MessageTypeDefinition<_demo_fault_v1_SetFaultResponse, _demo_fault_v1_SetFaultResponse__Output>
       }
+    }
+  }
+  google: {
+    protobuf: {
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
     }
   }
 }

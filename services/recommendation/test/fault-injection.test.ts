@@ -1,0 +1,190 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
+import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/FaultService.js';
+import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
+import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
+import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
+import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
+
+const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const secret = 'fault-test-secret-0123456789abcdef0123';
+const protos = loadProtos();
+
+// Three replicas that know each other by a fixed ipv4: list, as the local
+// system does; the third starts only when a test needs a late replica.
+let ports: number[];
+let peersTarget: string;
+let replicas: ServiceProcess[];
+const clients: grpc.Client[] = [];
+
+const startReplica = (port: number, name: string) =>
+  startService({
+    name,
+    entry,
+    env: { JWT_SECRET: secret, GRPC_PORT: String(port), FAULT_PEERS_TARGET: peersTarget },
+  });
+
+before(async () => {
+  ports = [await freePort(), await freePort(), await freePort()];
+  peersTarget = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  replicas = await Promise.all([startReplica(ports[0] ?? 0, 'replica-a'), startReplica(ports[1] ?? 0, 'replica-b')]);
+});
+
+after(async () => {
+  for (const client of clients) client.close();
+  await Promise.all(replicas.map((replica) => replica.stop()));
+});
+
+function faultClient(address: string): FaultServiceClient {
+  const client = new protos.demo.fault.v1.FaultService(address, grpc.credentials.createInsecure());
+  clients.push(client);
+  return client;
+}
+
+async function bearer(role: Role) {
+  return `Bearer ${await mintToken({ key: secretKey(secret), subject: 'test', role, ttlSeconds: 300 })}`;
+}
+
+async function withAuth(role: Role | 'none') {
+  const metadata = new grpc.Metadata();
+  if (role !== 'none') metadata.set('authorization', await bearer(role));
+  return { deadline: new Date(Date.now() + 5000), metadata };
+}
+
+async function setFault(address: string, fault: Fault, role: Role | 'none' = 'admin') {
+  const client = faultClient(address);
+  return unaryCall<SetFaultResponse__Output>(
+    (md, options, callback) => client.setFault({ fault }, md, options, callback),
+    await withAuth(role),
+  );
+}
+
+async function getFault(address: string) {
+  const client = faultClient(address);
+  const { response } = await unaryCall<GetFaultResponse__Output>(
+    (md, options, callback) => client.getFault({}, md, options, callback),
+    await withAuth('user'),
+  );
+  return response;
+}
+
+async function clearFault(address: string, role: Role | 'none' = 'admin') {
+  const client = faultClient(address);
+  return unaryCall<{ appliedTo: string[] }>(
+    (md, options, callback) => client.clearFault({}, md, options, callback),
+    await withAuth(role),
+  );
+}
+
+function recommendationClient(address: string): RecommendationServiceClient {
+  const client = new protos.demo.recommendation.v1.RecommendationService(address, grpc.credentials.createInsecure());
+  clients.push(client);
+  return client;
+}
+
+const getRecommendations = (client: RecommendationServiceClient, deadlineMs = 5000) =>
+  unaryCall((md, options, callback) => client.getRecommendations({ userId: '1', limit: 3 }, md, options, callback), {
+    deadline: new Date(Date.now() + deadlineMs),
+  });
+
+test('a fault set through one replica reaches the other within a second, and applied_to names both', async () => {
+  const [a, b] = replicas;
+  assert.ok(a && b);
+  const { response } = await setFault(a.address, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 100 } });
+  assert.deepEqual([...response.appliedTo].sort(), [a.address, b.address].sort());
+  const seenOnB = await waitFor('the fault on replica B', async () => {
+    const fault = await getFault(b.address);
+    return fault.fault?.abort?.percentage === 100 ? fault : undefined;
+  }, 1000);
+  assert.equal(seenOnB.fault?.abort?.grpcCode, grpc.status.UNAVAILABLE);
+  assert.equal(seenOnB.replica, b.address);
+
+  // Every RecommendationService call on either replica now fails as injected.
+  for (const replica of [a, b]) {
+    await assert.rejects(getRecommendations(recommendationClient(replica.address)), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'fault injected: UNAVAILABLE',
+    });
+  }
+
+  const cleared = await clearFault(b.address);
+  assert.deepEqual([...cleared.response.appliedTo].sort(), [a.address, b.address].sort());
+  await waitFor('replica A to be healthy again', async () => {
+    const fault = await getFault(a.address);
+    return fault.fault === null || (fault.fault.abort === null && fault.fault.delay === null) ? true : undefined;
+  }, 1000);
+  await getRecommendations(recommendationClient(a.address));
+});
+
+test('health, reflection and FaultService itself are never faulted', async () => {
+  const [a] = replicas;
+  assert.ok(a);
+  await setFault(a.address, { abort: { grpcCode: grpc.status.INTERNAL, percentage: 100 } });
+  try {
+    const { checkHealth } = await import('@demo/platform/testing');
+    assert.equal(await checkHealth(a.address), 'SERVING');
+    assert.equal((await getFault(a.address)).fault?.abort?.grpcCode, grpc.status.INTERNAL);
+  } finally {
+    await clearFault(a.address);
+  }
+});
+
+test('a delay holds a call for its time, and a hang ends when the caller’s deadline passes', async () => {
+  const [a] = replicas;
+  assert.ok(a);
+  await setFault(a.address, { delay: { delayMs: 3_600_000, percentage: 100 } });
+  try {
+    const started = Date.now();
+    await assert.rejects(getRecommendations(recommendationClient(a.address), 300), {
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
+    assert.ok(Date.now() - started < 3000, 'the hang ended with the deadline');
+  } finally {
+    await clearFault(a.address);
+  }
+});
+
+test('a replica that starts later adopts the current fault before it reports SERVING', async () => {
+  const [a] = replicas;
+  assert.ok(a);
+  await setFault(a.address, { delay: { delayMs: 250, percentage: 40 } });
+  const late = await startReplica(ports[2] ?? 0, 'replica-c');
+  replicas.push(late);
+  const fault = await getFault(late.address);
+  assert.deepEqual(fault.fault?.delay, { delayMs: 250, percentage: 40 });
+  assert.ok(fault.updateTime !== null, 'it carries the time of the change it adopted');
+  const cleared = await clearFault(late.address);
+  assert.equal(cleared.response.appliedTo.length, 3, 'a change through the late replica reaches all three');
+});
+
+test('only the admin role may change faults; a user may read them; no token is UNAUTHENTICATED', async () => {
+  const [a] = replicas;
+  assert.ok(a);
+  const fault = { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 10 } };
+  await assert.rejects(setFault(a.address, fault, 'user'), { code: grpc.status.PERMISSION_DENIED });
+  await assert.rejects(clearFault(a.address, 'user'), { code: grpc.status.PERMISSION_DENIED });
+  await assert.rejects(setFault(a.address, fault, 'none'), { code: grpc.status.UNAUTHENTICATED });
+  const current = await getFault(a.address);
+  assert.equal(current.fault?.abort ?? null, null, 'nothing changed');
+});
+
+test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes nothing', async () => {
+  const [a] = replicas;
+  assert.ok(a);
+  const bad: Fault[] = [
+    { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 101 } },
+    { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: -1 } },
+    { abort: { grpcCode: 0, percentage: 50 } },
+    { abort: { grpcCode: 17, percentage: 50 } },
+    { delay: { delayMs: 100, percentage: Number.NaN } },
+  ];
+  for (const fault of bad) {
+    await assert.rejects(setFault(a.address, fault), { code: grpc.status.INVALID_ARGUMENT }, JSON.stringify(fault));
+  }
+  const current = await getFault(a.address);
+  assert.equal(current.fault?.abort ?? null, null);
+});
