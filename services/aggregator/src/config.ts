@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { grpcTarget, jwtSecret, positiveMs, serverConfigShape } from '@demo/platform';
+import { flag, grpcTarget, jwtSecret, positiveMs, serverConfigShape } from '@demo/platform';
 
 /** Every variable the aggregator reads; defaults match `make run` (DESIGN.md's local ports). */
 export const configSchema = z.object({
@@ -18,6 +18,39 @@ export const configSchema = z.object({
   RECOMMENDATION_TIMEOUT_MS: positiveMs().default(300),
   /** Time kept back from the caller's deadline so the answer can still reach it. */
   DEADLINE_MARGIN_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+
+  /**
+   * The defenses. RESILIENCE_ENABLED=false switches them all off, to show the
+   * cascade they prevent; each can also be switched off alone.
+   */
+  RESILIENCE_ENABLED: flag(true),
+  RESILIENCE_TIMEOUTS: flag(true),
+  RESILIENCE_RETRIES: flag(true),
+  RESILIENCE_CIRCUIT_BREAKER: flag(true),
+  RESILIENCE_BULKHEAD: flag(true),
+  RESILIENCE_FALLBACK: flag(true),
+
+  /** Attempts in all, the first included: one or two retries are plenty within a 300 ms budget. */
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(5).default(3),
+  RETRY_INITIAL_BACKOFF_MS: positiveMs().default(20),
+  RETRY_MAX_BACKOFF_MS: positiveMs().default(200),
+  /** The retry budget (gRPC retryThrottling): a 10-token bucket refilled 0.1 per success. */
+  RETRY_BUDGET_MAX_TOKENS: z.coerce.number().int().min(1).max(1000).default(10),
+  RETRY_BUDGET_TOKEN_RATIO: z.coerce.number().gt(0).max(1).default(0.1),
+
+  /** Opens when more than half the calls of the last second fail... */
+  BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).lt(1).default(0.5),
+  BREAKER_WINDOW_MS: positiveMs().default(1000),
+  /** ...with at least this many calls a second, low enough for the demo's 100 req/s to trip it. */
+  BREAKER_MINIMUM_RPS: z.coerce.number().min(0).max(100_000).default(5),
+  /** How long an open breaker refuses calls before it lets one through to test the dependency. */
+  BREAKER_HALF_OPEN_AFTER_MS: positiveMs().default(2000),
+
+  /** Concurrent calls allowed per dependency, and how many more may wait for a slot. */
+  BULKHEAD_USER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  BULKHEAD_USER_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
+  BULKHEAD_RECOMMENDATION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  BULKHEAD_RECOMMENDATION_QUEUE: z.coerce.number().int().min(0).max(10_000).default(8),
 });
 
 export type AggregatorConfig = z.infer<typeof configSchema>;

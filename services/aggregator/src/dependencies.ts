@@ -2,6 +2,7 @@ import { unaryCall } from '@demo/platform';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
+import type { DependencyGuard } from './resilience/dependency-guard.js';
 
 export type User = User__Output;
 
@@ -13,7 +14,8 @@ export interface Recommendation {
 
 /** The bounds of one downstream call: when to give up, and the caller's cancellation. */
 export interface CallScope {
-  deadline: Date;
+  /** undefined only when timeouts are switched off and the caller set no deadline. */
+  deadline: Date | undefined;
   signal: AbortSignal;
 }
 
@@ -25,8 +27,8 @@ export interface Answer<Value> {
 
 /**
  * The aggregator's view of its dependencies. The core (home.ts) sees only
- * these interfaces; the gRPC clients below implement them, and resilience
- * policies can wrap them without the core changing.
+ * these interfaces; the gRPC clients below implement them, each call passing
+ * through its dependency's guard (circuit breaker and bulkhead).
  */
 export interface UserDependency {
   getUser(id: string, scope: CallScope): Promise<Answer<User>>;
@@ -36,12 +38,14 @@ export interface RecommendationDependency {
   getRecommendations(userId: string, limit: number, scope: CallScope): Promise<Answer<Recommendation[]>>;
 }
 
-export function userDependency(client: UserServiceClient): UserDependency {
+export function userDependency(client: UserServiceClient, guard: DependencyGuard): UserDependency {
   return {
     async getUser(id, scope) {
-      const { response, servedBy } = await unaryCall<{ user: User | null }>(
-        (metadata, options, callback) => client.getUser({ id }, metadata, options, callback),
-        scope,
+      const { response, servedBy } = await guard.execute(scope, (bounds) =>
+        unaryCall<{ user: User | null }>(
+          (metadata, options, callback) => client.getUser({ id }, metadata, options, callback),
+          bounds,
+        ),
       );
       if (!response.user) throw new Error('user service answered without a user');
       return { value: response.user, servedBy };
@@ -49,12 +53,17 @@ export function userDependency(client: UserServiceClient): UserDependency {
   };
 }
 
-export function recommendationDependency(client: RecommendationServiceClient): RecommendationDependency {
+export function recommendationDependency(
+  client: RecommendationServiceClient,
+  guard: DependencyGuard,
+): RecommendationDependency {
   return {
     async getRecommendations(userId, limit, scope) {
-      const { response, servedBy } = await unaryCall<{ recommendations: Recommendation[] }>(
-        (metadata, options, callback) => client.getRecommendations({ userId, limit }, metadata, options, callback),
-        scope,
+      const { response, servedBy } = await guard.execute(scope, (bounds) =>
+        unaryCall<{ recommendations: Recommendation[] }>(
+          (metadata, options, callback) => client.getRecommendations({ userId, limit }, metadata, options, callback),
+          bounds,
+        ),
       );
       return { value: response.recommendations, servedBy };
     },

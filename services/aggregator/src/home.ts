@@ -2,6 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { downstreamDeadline, InvalidArgumentError, isStatus, NotFoundError, UnavailableError } from '@demo/platform';
 import type { Recommendation, RecommendationDependency, User, UserDependency } from './dependencies.js';
 import { fallbackRecommendations } from './fallback.js';
+import { describeFailure } from './resilience/failures.js';
+import type { DependencyName } from './resilience/settings.js';
 
 export const defaultRecommendationLimit = 5;
 export const maxRecommendationLimit = 50;
@@ -17,9 +19,13 @@ export interface UserHome {
 export interface UserHomeOptions {
   users: UserDependency;
   recommendations: RecommendationDependency;
-  userTimeoutMs: number;
-  recommendationTimeoutMs: number;
+  /** Each call's own timeout, or none (the caller's deadline as it is) when timeouts are off. */
+  timeoutMs: Record<DependencyName, number> | undefined;
   deadlineMarginMs: number;
+  /** Degrade when recommendations fail; when off, their failure fails the whole answer. */
+  fallback: boolean;
+  /** Told about every degraded answer, for metrics. */
+  onDegraded?: (dependency: DependencyName, reason: string) => void;
 }
 
 /**
@@ -40,20 +46,26 @@ export class UserHomeAssembler {
   ): Promise<UserHome> {
     const userId = parseUserId(request.userId);
     const limit = resolveLimit(request.recommendationLimit);
-    const { users, recommendations, deadlineMarginMs } = this.#options;
+    const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
 
     // Aborting `siblings` cancels whatever call is still running once the
     // required one has failed; the caller going away cancels both.
     const siblings = new AbortController();
     const signal = AbortSignal.any([caller.signal, siblings.signal]);
-    const scope = (timeoutMs: number) => ({
-      deadline: downstreamDeadline({ timeoutMs, callerDeadline: caller.deadline, marginMs: deadlineMarginMs }),
+    const scope = (dependency: DependencyName) => ({
+      deadline: timeoutMs
+        ? downstreamDeadline({
+            timeoutMs: timeoutMs[dependency],
+            callerDeadline: caller.deadline,
+            marginMs: deadlineMarginMs,
+          })
+        : caller.deadline,
       signal,
     });
 
-    const userCall = users.getUser(userId, scope(this.#options.userTimeoutMs));
+    const userCall = users.getUser(userId, scope('user'));
     const recommendationCall = recommendations
-      .getRecommendations(userId, limit, scope(this.#options.recommendationTimeoutMs))
+      .getRecommendations(userId, limit, scope('recommendation'))
       .then(
         (answer) => ({ ok: true as const, answer }),
         (error: unknown) => ({ ok: false as const, error }),
@@ -74,11 +86,17 @@ export class UserHomeAssembler {
       if (result.answer.servedBy) servedBy['recommendation'] = result.answer.servedBy;
       return { user: user.value, recommendations: result.answer.value, degraded: false, degradations: [], servedBy };
     }
+    if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
+    const reason = describeFailure(result.error);
+    if (!this.#options.fallback) {
+      throw new UnavailableError(`recommendation service cannot answer (${reason}) and fallback is off`);
+    }
+    this.#options.onDegraded?.('recommendation', reason);
     return {
       user: user.value,
       recommendations: fallbackRecommendations(limit),
       degraded: true,
-      degradations: [{ dependency: 'recommendation', reason: describeFailure(result.error) }],
+      degradations: [{ dependency: 'recommendation', reason }],
       servedBy,
     };
   }
@@ -88,15 +106,6 @@ function userFailure(error: unknown, userId: string, callerSignal: AbortSignal):
   if (callerSignal.aborted) return new DOMException('the caller cancelled', 'AbortError');
   if (isStatus(error, status.NOT_FOUND)) return new NotFoundError(`user ${userId} not found`);
   return new UnavailableError(`user service cannot answer (${describeFailure(error)})`, { cause: error });
-}
-
-/** "DEADLINE_EXCEEDED: Deadline exceeded after 0.301s", for people reading degradations. */
-export function describeFailure(error: unknown): string {
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
-    const { code, details } = error as { code: number; details?: string };
-    return `${status[code] ?? code}: ${details ?? ''}`.trim();
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseUserId(userId: string): string {

@@ -1,5 +1,6 @@
 // Composition root of the aggregator: read config, build one client per
-// dependency (each on its own round_robin channel), build the server, start.
+// dependency (each on its own round_robin channel, with its retry policy)
+// and its guard (circuit breaker, bulkhead), build the server, start.
 import {
   boundPort,
   createClient,
@@ -16,24 +17,46 @@ import {
 import { configSchema } from './config.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { UserHomeAssembler } from './home.js';
+import { DependencyGuard } from './resilience/dependency-guard.js';
+import { resilienceMetrics } from './resilience/metrics.js';
+import { retryServiceConfig } from './resilience/retry.js';
+import { resilienceSettings } from './resilience/settings.js';
 import { aggregatorAuthPolicy, aggregatorHandlers } from './service.js';
 
 const config = loadConfigOrExit(configSchema);
 const logger = createLogger({ service: 'aggregator', podName: config.POD_NAME, level: config.LOG_LEVEL });
 const metrics = createMetricsRegistry({ service: 'aggregator' });
 const protos = loadProtos();
+const resilience = resilienceSettings(config);
+const defenseMetrics = resilienceMetrics(metrics);
 
-const userClient = createClient(protos.demo.user.v1.UserService, config.USER_TARGET);
+const userClient = createClient(protos.demo.user.v1.UserService, config.USER_TARGET, {
+  serviceConfig: retryServiceConfig({ service: 'demo.user.v1.UserService', method: 'GetUser' }, resilience),
+});
 const recommendationClient = createClient(
   protos.demo.recommendation.v1.RecommendationService,
   config.RECOMMENDATION_TARGET,
+  {
+    serviceConfig: retryServiceConfig(
+      { service: 'demo.recommendation.v1.RecommendationService', method: 'GetRecommendations' },
+      resilience,
+    ),
+  },
 );
+const guards = {
+  user: new DependencyGuard('user', resilience, { metrics: defenseMetrics, logger }),
+  recommendation: new DependencyGuard('recommendation', resilience, { metrics: defenseMetrics, logger }),
+};
 const home = new UserHomeAssembler({
-  users: userDependency(userClient),
-  recommendations: recommendationDependency(recommendationClient),
-  userTimeoutMs: config.USER_TIMEOUT_MS,
-  recommendationTimeoutMs: config.RECOMMENDATION_TIMEOUT_MS,
-  deadlineMarginMs: config.DEADLINE_MARGIN_MS,
+  users: userDependency(userClient, guards.user),
+  recommendations: recommendationDependency(recommendationClient, guards.recommendation),
+  timeoutMs: resilience.timeouts ? resilience.timeoutMs : undefined,
+  deadlineMarginMs: resilience.deadlineMarginMs,
+  fallback: resilience.fallback,
+  onDegraded: (dependency) => {
+    defenseMetrics.degraded.inc();
+    defenseMetrics.fallbacks.inc({ dependency });
+  },
 });
 
 const server = new GrpcServer({
@@ -45,17 +68,26 @@ const server = new GrpcServer({
 });
 server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));
 
-const metricsServer = await startMetricsServer({
-  registry: metrics,
-  host: config.METRICS_HOST,
-  port: config.METRICS_PORT,
-});
+const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
 logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 // Readiness does not follow the dependencies on purpose: a shared downstream
 // outage would take every aggregator pod out of rotation at once, while a
 // serving aggregator still answers fast (degraded, or UNAVAILABLE).
 await server.start();
-logger.info({ user: config.USER_TARGET, recommendation: config.RECOMMENDATION_TARGET }, 'dependencies');
+logger.info(
+  {
+    user: config.USER_TARGET,
+    recommendation: config.RECOMMENDATION_TARGET,
+    defenses: {
+      timeouts: resilience.timeouts,
+      retries: resilience.retries,
+      circuitBreaker: resilience.circuitBreaker,
+      bulkhead: resilience.bulkhead,
+      fallback: resilience.fallback,
+    },
+  },
+  'dependencies',
+);
 
 onShutdownSignal(logger, async () => {
   await server.shutdown();

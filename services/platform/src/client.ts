@@ -7,9 +7,9 @@ import { servedByHeader } from './interceptors/served-by.js';
  * `dns:///`, or each address of an `ipv4:a,b` list. The default policy,
  * pick_first, would send everything to one pod.
  */
-export function clientChannelOptions(): grpc.ChannelOptions {
+export function clientChannelOptions(serviceConfig: Record<string, unknown> = {}): grpc.ChannelOptions {
   return {
-    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }], ...serviceConfig }),
     // Notice a dead peer (a node gone without closing its TCP connections) in
     // about 40 s instead of the kernel's 15 minutes. Servers must allow pings
     // this often: grpc-js does; grpc-go needs its EnforcementPolicy MinTime <= 30 s.
@@ -28,17 +28,24 @@ type ClientConstructor<Client> = new (
   options?: grpc.ChannelOptions,
 ) => Client;
 
-/** A client on its own round_robin channel to `target` (`dns:///host:port` or `ipv4:a:p,b:p`). */
+/**
+ * A client on its own round_robin channel to `target` (`dns:///host:port` or
+ * `ipv4:a:p,b:p`); `serviceConfig` adds to the service config (retry policy).
+ */
 export function createClient<Client extends grpc.Client>(
   Constructor: ClientConstructor<Client>,
   target: string,
-  options: grpc.ChannelOptions = {},
+  options: { serviceConfig?: Record<string, unknown>; channelOptions?: grpc.ChannelOptions } = {},
 ): Client {
-  return new Constructor(target, grpc.credentials.createInsecure(), { ...clientChannelOptions(), ...options });
+  return new Constructor(target, grpc.credentials.createInsecure(), {
+    ...clientChannelOptions(options.serviceConfig),
+    ...options.channelOptions,
+  });
 }
 
 export interface UnaryCallOptions {
-  deadline: Date;
+  /** When the call gives up; undefined for no deadline at all (rarely right). */
+  deadline: Date | undefined;
   /** Cancels the call when aborted: the caller went away. */
   signal?: AbortSignal;
   metadata?: grpc.Metadata;
@@ -74,7 +81,8 @@ export function unaryCall<Response>(
     }
     let servedBy: string | undefined;
     const onAbort = () => call.cancel();
-    const call = start(options.metadata ?? new grpc.Metadata(), { deadline: options.deadline }, (error, response) => {
+    const callOptions: grpc.CallOptions = options.deadline ? { deadline: options.deadline } : {};
+    const call = start(options.metadata ?? new grpc.Metadata(), callOptions, (error, response) => {
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve({ response: response as Response, servedBy });

@@ -1,0 +1,119 @@
+import {
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  handleWhen,
+  noop,
+  SamplingBreaker,
+  wrap,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+import type { Logger } from '@demo/platform';
+import type { CallScope } from '../dependencies.js';
+import { DeadlineWhileQueuedError, describeFailure, isDependencyTrouble } from './failures.js';
+import type { ResilienceMetrics } from './metrics.js';
+import type { DependencyName, ResilienceSettings } from './settings.js';
+
+/**
+ * The circuit breaker and the bulkhead of one dependency, from cockatiel.
+ * The breaker is outermost, so an open circuit refuses a call before it
+ * takes a bulkhead slot; a full bulkhead refuses at once rather than letting
+ * a hung dependency hold every caller.
+ */
+export class DependencyGuard {
+  readonly name: DependencyName;
+  readonly breaker: CircuitBreakerPolicy | undefined;
+  readonly bulkhead: BulkheadPolicy | undefined;
+  readonly #policy: IPolicy;
+  readonly #metrics: ResilienceMetrics;
+
+  constructor(name: DependencyName, settings: ResilienceSettings, deps: { metrics: ResilienceMetrics; logger: Logger }) {
+    this.name = name;
+    this.#metrics = deps.metrics;
+    const labels = { dependency: name };
+
+    if (settings.circuitBreaker) {
+      const { failureRatio, windowMs, minimumRps, halfOpenAfterMs } = settings.breaker;
+      // cockatiel's SamplingBreaker opens only above minimumRps (by default
+      // 5 failures a second at threshold), so it is set for the demo's load.
+      this.breaker = circuitBreaker(handleWhen(isDependencyTrouble), {
+        halfOpenAfter: halfOpenAfterMs,
+        breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
+      });
+      deps.metrics.breakerState.set(labels, CircuitState.Closed);
+      this.breaker.onStateChange((state) => {
+        deps.metrics.breakerState.set(labels, state);
+        deps.metrics.breakerTransitions.inc({ ...labels, state: CircuitState[state].toLowerCase() });
+        deps.logger.warn({ dependency: name, state: CircuitState[state] }, 'circuit breaker changed state');
+      });
+    }
+
+    if (settings.bulkhead) {
+      const { concurrency, queue } = settings.bulkheadLimits[name];
+      const policy = bulkhead(concurrency, queue);
+      this.bulkhead = policy;
+      policy.onReject(() => deps.metrics.bulkheadRejections.inc(labels));
+      deps.metrics.inFlightSources.set(name, () => concurrency - policy.executionSlots);
+    }
+
+    const policies = [this.breaker, this.bulkhead].filter((p): p is NonNullable<typeof p> => p !== undefined);
+    this.#policy = policies.length === 0 ? noop : wrap(...policies);
+  }
+
+  /**
+   * Runs one call through the breaker and the bulkhead. A call still queued
+   * for a bulkhead slot when its deadline passes gives up at that moment,
+   * not when a slot frees.
+   */
+  async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<T>): Promise<T> {
+    const labels = { dependency: this.name };
+    const giveUp = scope.deadline ? deadlineSignal(scope.deadline) : undefined;
+    const signal = giveUp ? AbortSignal.any([scope.signal, giveUp]) : scope.signal;
+    let started = false;
+    try {
+      const work = this.#policy.execute(() => {
+        started = true;
+        return call(scope);
+      }, signal);
+      const result = await raceAbort(work, giveUp, () => !started);
+      this.#metrics.calls.inc({ ...labels, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.#metrics.calls.inc({ ...labels, outcome: outcomeOf(error) });
+      throw error;
+    }
+  }
+}
+
+/** deadline_exceeded, unavailable, circuit_open, bulkhead_full...: a small, fixed set of label values. */
+function outcomeOf(error: unknown): string {
+  return (describeFailure(error).split(':')[0] ?? 'error').toLowerCase();
+}
+
+function deadlineSignal(deadline: Date): AbortSignal {
+  return AbortSignal.timeout(Math.max(0, deadline.getTime() - Date.now()));
+}
+
+/**
+ * Settles with `work`, or rejects with DeadlineWhileQueuedError when `giveUp`
+ * aborts while `stillQueued()`; a call already running ends on its own gRPC deadline.
+ */
+async function raceAbort<T>(work: Promise<T>, giveUp: AbortSignal | undefined, stillQueued: () => boolean): Promise<T> {
+  if (!giveUp) return work;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      if (stillQueued()) reject(new DeadlineWhileQueuedError('deadline passed before a bulkhead slot freed'));
+    };
+    giveUp.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, abandoned]);
+  } finally {
+    if (onAbort) giveUp.removeEventListener('abort', onAbort);
+    // The work may still settle after we stopped waiting; nobody listens then.
+    work.catch(() => undefined);
+  }
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the defenses do, per dependency, for Prometheus and for the scenario runner's charts. */
+export function resilienceMetrics(registry: Registry) {
+  const dependency = ['dependency'] as const;
+  /** Read at scrape time rather than updated on every call. */
+  const inFlightSources = new Map<string, () => number>();
+  return {
+    inFlightSources,
+    breakerState: new Gauge({
+      name: 'aggregator_circuit_breaker_state',
+      help: 'Circuit breaker state per dependency: 0 closed, 1 open, 2 half-open, 3 isolated.',
+      labelNames: dependency,
+      registers: [registry],
+    }),
+    breakerTransitions: new Counter({
+      name: 'aggregator_circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes per dependency, by the state entered.',
+      labelNames: [...dependency, 'state'],
+      registers: [registry],
+    }),
+    bulkheadInFlight: new Gauge({
+      name: 'aggregator_bulkhead_in_flight',
+      help: 'Calls holding a bulkhead slot per dependency.',
+      labelNames: dependency,
+      registers: [registry],
+      collect() {
+        for (const [name, read] of inFlightSources) this.set({ dependency: name }, read());
+      },
+    }),
+    bulkheadRejections: new Counter({
+      name: 'aggregator_bulkhead_rejections_total',
+      help: 'Calls refused because the dependency bulkhead and its queue were full.',
+      labelNames: dependency,
+      registers: [registry],
+    }),
+    calls: new Counter({
+      name: 'aggregator_dependency_calls_total',
+      help: 'Calls to a dependency as the aggregator asked for them (before retries), by outcome.',
+      labelNames: [...dependency, 'outcome'],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: 'aggregator_fallbacks_total',
+      help: 'Answers that used a fallback because the dependency failed.',
+      labelNames: dependency,
+      registers: [registry],
+    }),
+    degraded: new Counter({
+      name: 'aggregator_degraded_responses_total',
+      help: 'GetUserHome answers marked degraded.',
+      registers: [registry],
+    }),
+  };
+}
+
+export type ResilienceMetrics = ReturnType<typeof resilienceMetrics>;
