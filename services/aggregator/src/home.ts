@@ -64,12 +64,10 @@ export class UserHomeAssembler {
     });
 
     const userCall = users.getUser(userId, scope('user'));
-    const recommendationCall = recommendations
-      .getRecommendations(userId, limit, scope('recommendation'))
-      .then(
-        (answer) => ({ ok: true as const, answer }),
-        (error: unknown) => ({ ok: false as const, error }),
-      );
+    const recommendationCall = recommendations.getRecommendations(userId, limit, scope('recommendation')).then(
+      (answer) => ({ ok: true as const, answer }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
 
     let user: Awaited<typeof userCall>;
     try {

@@ -68,7 +68,11 @@ const server = new GrpcServer({
 });
 server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));
 
-const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+const metricsServer = await startMetricsServer({
+  registry: metrics,
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+});
 logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 // Readiness does not follow the dependencies on purpose: a shared downstream
 // outage would take every aggregator pod out of rotation at once, while a

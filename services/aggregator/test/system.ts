@@ -6,11 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
+import { freePort, startService, type ServiceProcess } from '@demo/platform/testing';
 import type { AggregatorServiceClient } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
 import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
+import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
 
 const entry = (service: string) => fileURLToPath(new URL(`../../../${service}/dist/src/main.js`, import.meta.url));
 export const testSecret = 'aggregator-test-secret-0123456789abcdef';
@@ -26,10 +27,19 @@ export interface LocalSystem {
 }
 
 export async function startLocalSystem(aggregatorEnv: Record<string, string> = {}): Promise<LocalSystem> {
+  // Fixed ports for the recommendation replicas so each can name the other as a fault peer.
+  const recommendationPorts = [await freePort(), await freePort()];
+  const peers = `ipv4:${recommendationPorts.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  const recommendation = (port: number, name: string) =>
+    startService({
+      name,
+      entry: entry('recommendation'),
+      env: { JWT_SECRET: testSecret, GRPC_PORT: String(port), FAULT_PEERS_TARGET: peers },
+    });
   const [user, ...recommendations] = await Promise.all([
     startService({ name: 'user', entry: entry('user') }),
-    startService({ name: 'recommendation-a', entry: entry('recommendation'), env: { JWT_SECRET: testSecret } }),
-    startService({ name: 'recommendation-b', entry: entry('recommendation'), env: { JWT_SECRET: testSecret } }),
+    recommendation(recommendationPorts[0] ?? 0, 'recommendation-a'),
+    recommendation(recommendationPorts[1] ?? 0, 'recommendation-b'),
   ]);
   const aggregator = await startService({
     name: 'aggregator',
@@ -78,6 +88,28 @@ export async function createUser(system: LocalSystem, name: string, email: strin
   if (!response.user) throw new Error('CreateUser answered without a user');
   return response.user;
 }
+
+/** Sets a fault through the first recommendation replica (it forwards to the other), with an admin token. */
+export async function setFault(system: LocalSystem, fault: Fault): Promise<void> {
+  const replica = system.recommendations[0];
+  if (!replica) throw new Error('no recommendation replica');
+  const client = new protos.demo.fault.v1.FaultService(replica.address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', await bearer('admin'));
+  try {
+    const { response } = await unaryCall<{ appliedTo: string[] }>(
+      (md, options, callback) => client.setFault({ fault }, md, options, callback),
+      { deadline: new Date(Date.now() + 5000), metadata },
+    );
+    if (response.appliedTo.length !== system.recommendations.length) {
+      throw new Error(`the fault reached only ${response.appliedTo.join(', ')}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+export const clearFault = (system: LocalSystem) => setFault(system, {});
 
 export function getUserHome(
   system: LocalSystem,

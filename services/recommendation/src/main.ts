@@ -65,7 +65,11 @@ server.addService(
   faultServiceHandlers(server.rpc, { coordinator, replica: () => server.replica }),
 );
 
-const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+const metricsServer = await startMetricsServer({
+  registry: metrics,
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+});
 logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 // Not ready until it runs the fault its peers run: a replica that joins
 // during a fault demo must not serve healthy answers meanwhile.

@@ -96,10 +96,14 @@ test('a fault set through one replica reaches the other within a second, and app
   assert.ok(a && b);
   const { response } = await setFault(a.address, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 100 } });
   assert.deepEqual([...response.appliedTo].sort(), [a.address, b.address].sort());
-  const seenOnB = await waitFor('the fault on replica B', async () => {
-    const fault = await getFault(b.address);
-    return fault.fault?.abort?.percentage === 100 ? fault : undefined;
-  }, 1000);
+  const seenOnB = await waitFor(
+    'the fault on replica B',
+    async () => {
+      const fault = await getFault(b.address);
+      return fault.fault?.abort?.percentage === 100 ? fault : undefined;
+    },
+    1000,
+  );
   assert.equal(seenOnB.fault?.abort?.grpcCode, grpc.status.UNAVAILABLE);
   assert.equal(seenOnB.replica, b.address);
 
@@ -113,10 +117,14 @@ test('a fault set through one replica reaches the other within a second, and app
 
   const cleared = await clearFault(b.address);
   assert.deepEqual([...cleared.response.appliedTo].sort(), [a.address, b.address].sort());
-  await waitFor('replica A to be healthy again', async () => {
-    const fault = await getFault(a.address);
-    return fault.fault === null || (fault.fault.abort === null && fault.fault.delay === null) ? true : undefined;
-  }, 1000);
+  await waitFor(
+    'replica A to be healthy again',
+    async () => {
+      const fault = await getFault(a.address);
+      return fault.fault === null || (fault.fault.abort === null && fault.fault.delay === null) ? true : undefined;
+    },
+    1000,
+  );
   await getRecommendations(recommendationClient(a.address));
 });
 

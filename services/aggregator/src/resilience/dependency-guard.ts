@@ -29,7 +29,11 @@ export class DependencyGuard {
   readonly #policy: IPolicy;
   readonly #metrics: ResilienceMetrics;
 
-  constructor(name: DependencyName, settings: ResilienceSettings, deps: { metrics: ResilienceMetrics; logger: Logger }) {
+  constructor(
+    name: DependencyName,
+    settings: ResilienceSettings,
+    deps: { metrics: ResilienceMetrics; logger: Logger },
+  ) {
     this.name = name;
     this.#metrics = deps.metrics;
     const labels = { dependency: name };

@@ -30,7 +30,8 @@ export function isDependencyTrouble(error: unknown): boolean {
 export function describeFailure(error: unknown): string {
   if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) return 'CIRCUIT_OPEN: circuit breaker is open';
   if (isBulkheadRejectedError(error)) return 'BULKHEAD_FULL: too many calls in flight';
-  if (error instanceof DeadlineWhileQueuedError) return 'DEADLINE_EXCEEDED: deadline passed while queued in the bulkhead';
+  if (error instanceof DeadlineWhileQueuedError)
+    return 'DEADLINE_EXCEEDED: deadline passed while queued in the bulkhead';
   if (isTaskCancelledError(error)) return 'CANCELLED: call cancelled';
   const code = grpcCode(error);
   if (code !== undefined) {

@@ -86,7 +86,10 @@ export class FaultCoordinator {
       );
     if (newest && newest.version > this.#state.version) {
       this.#state.apply(newest);
-      this.#logger.info({ fault: describeFault(newest.fault), version: newest.version }, 'adopted the fault of the peers');
+      this.#logger.info(
+        { fault: describeFault(newest.fault), version: newest.version },
+        'adopted the fault of the peers',
+      );
     }
   }
 
@@ -128,10 +131,10 @@ export class FaultCoordinator {
     metadata.set('authorization', authorization);
     try {
       const { response } = await this.#withClient(address, (client) =>
-        unaryCall<GetFaultResponse__Output>(
-          (md, options, callback) => client.getFault({}, md, options, callback),
-          { deadline: new Date(Date.now() + forwardTimeoutMs), metadata },
-        ),
+        unaryCall<GetFaultResponse__Output>((md, options, callback) => client.getFault({}, md, options, callback), {
+          deadline: new Date(Date.now() + forwardTimeoutMs),
+          metadata,
+        }),
       );
       return { fault: validateFault(fromFaultMessage(response.fault)), version: timestampToMs(response.updateTime) };
     } catch (error) {
