@@ -1,7 +1,7 @@
 # The commands a person types. Each runs an npm script, so it runs on the
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
-.PHONY: install build test lint format run token clean
+.PHONY: install build test lint format run token load scenario fault-on fault-off fault-status clean
 
 GRPCURL_VERSION := v1.9.4
 
@@ -26,6 +26,21 @@ run: build ## Start the whole system locally (ports 50051-50054), Ctrl-C stops i
 
 token: ## Print a bearer token for the running system (ROLE=admin for an admin one)
 	@npm run -s token
+
+load: ## Open-loop GetUserHome load on the running system (RATE=100 DURATION=30 TARGET=127.0.0.1:50051)
+	@npm run -s load
+
+scenario: build ## Every failure scenario, defenses on and off, into a report under reports/ (SCENARIO=name for one)
+	@npm run -s scenario
+
+fault-on: ## Inject a fault on every recommendation replica (DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50, HANG=1)
+	@npm run -s fault -- on
+
+fault-off: ## Clear the fault on every recommendation replica
+	@npm run -s fault -- off
+
+fault-status: ## Show the fault a recommendation replica applies
+	@npm run -s fault -- status
 
 clean:
 	rm -rf services/*/dist services/*/tsconfig.tsbuildinfo

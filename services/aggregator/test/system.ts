@@ -1,71 +1,43 @@
 /**
  * The local system for aggregator tests: real user, two recommendation and
- * one aggregator process on free loopback ports, started the way `make run`
- * starts them.
+ * one aggregator process on free loopback ports, started as `make run`
+ * starts them, plus clients and helpers.
  */
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
-import { freePort, startService, type ServiceProcess } from '@demo/platform/testing';
+import {
+  startLocalSystem as startToolsLocalSystem,
+  type LocalSystem as ToolsLocalSystem,
+} from '@demo/tools/local-system';
 import type { AggregatorServiceClient } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
 import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
 
-const entry = (service: string) => fileURLToPath(new URL(`../../../${service}/dist/src/main.js`, import.meta.url));
 export const testSecret = 'aggregator-test-secret-0123456789abcdef';
 export const protos = loadProtos();
 
-export interface LocalSystem {
-  user: ServiceProcess;
-  recommendations: ServiceProcess[];
-  aggregator: ServiceProcess;
+export interface LocalSystem extends ToolsLocalSystem {
   aggregatorClient: AggregatorServiceClient;
   userClient: UserServiceClient;
-  stop(): Promise<void>;
 }
 
 export async function startLocalSystem(aggregatorEnv: Record<string, string> = {}): Promise<LocalSystem> {
-  // Fixed ports for the recommendation replicas so each can name the other as a fault peer.
-  const recommendationPorts = [await freePort(), await freePort()];
-  const peers = `ipv4:${recommendationPorts.map((port) => `127.0.0.1:${port}`).join(',')}`;
-  const recommendation = (port: number, name: string) =>
-    startService({
-      name,
-      entry: entry('recommendation'),
-      env: { JWT_SECRET: testSecret, GRPC_PORT: String(port), FAULT_PEERS_TARGET: peers },
-    });
-  const [user, ...recommendations] = await Promise.all([
-    startService({ name: 'user', entry: entry('user') }),
-    recommendation(recommendationPorts[0] ?? 0, 'recommendation-a'),
-    recommendation(recommendationPorts[1] ?? 0, 'recommendation-b'),
-  ]);
-  const aggregator = await startService({
-    name: 'aggregator',
-    entry: entry('aggregator'),
-    env: {
-      JWT_SECRET: testSecret,
-      USER_TARGET: `ipv4:${user.address}`,
-      RECOMMENDATION_TARGET: `ipv4:${recommendations.map((r) => r.address).join(',')}`,
-      ...aggregatorEnv,
-    },
-  });
+  const system = await startToolsLocalSystem({ jwtSecret: testSecret, env: { aggregator: aggregatorEnv } });
   const aggregatorClient = new protos.demo.aggregator.v1.AggregatorService(
-    aggregator.address,
+    system.aggregator.address,
     grpc.credentials.createInsecure(),
   );
-  const userClient = new protos.demo.user.v1.UserService(user.address, grpc.credentials.createInsecure());
+  const userClient = new protos.demo.user.v1.UserService(system.user.address, grpc.credentials.createInsecure());
   return {
-    user,
-    recommendations,
-    aggregator,
+    ...system,
     aggregatorClient,
     userClient,
     async stop() {
       aggregatorClient.close();
       userClient.close();
-      await Promise.all([aggregator, user, ...recommendations].map((service) => service.stop()));
+      await system.stop();
     },
   };
 }

@@ -68,9 +68,13 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
   }
 
-  function sender<Response>(call: ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>) {
+  function sender<Response>(
+    call: ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>,
+    signal: AbortSignal,
+  ) {
+    // A cancelled call never drains: the signal ends the wait (rejecting with an AbortError).
     return async (message: Response) => {
-      if (!call.write(message)) await once(call, 'drain');
+      if (!call.write(message)) await once(call, 'drain', { signal });
     };
   }
 
@@ -92,7 +96,7 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     ): handleServerStreamingCall<Request, Response> {
       return (call: ServerWritableStream<Request, Response>) => {
         const ctx = contextOf(call);
-        handler(call.request, sender(call), ctx).then(
+        handler(call.request, sender(call, ctx.signal), ctx).then(
           () => call.end(),
           (error: unknown) => call.emit('error', failure(error, ctx)),
         );
@@ -118,7 +122,11 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     ): handleBidiStreamingCall<Request, Response> {
       return (call: ServerDuplexStream<Request, Response>) => {
         const ctx = contextOf(call);
-        handler(call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>, sender(call), ctx).then(
+        handler(
+          call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>,
+          sender(call, ctx.signal),
+          ctx,
+        ).then(
           () => call.end(),
           (error: unknown) => call.emit('error', failure(error, ctx)),
         );

@@ -29,7 +29,15 @@ export interface ServiceProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Polls `probe` every 50 ms until it returns a value, failing after `timeoutMs`. */
+/** Thrown by a probe to stop waiting at once (the awaited thing can no longer happen). */
+export class GiveUp extends Error {
+  override name = 'GiveUp';
+}
+
+/**
+ * Polls `probe` every 50 ms until it returns a value, failing after
+ * `timeoutMs`. A probe that throws means "not yet", except with GiveUp.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
@@ -42,6 +50,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
     }
     if (Date.now() > giveUp) {
@@ -94,7 +103,7 @@ export async function startService(options: {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [options.entry], {
-    env: { GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...baseEnv(), ...options.env },
+    env: { LOG_LEVEL: 'info', ...baseEnv(), GRPC_PORT: '0', METRICS_PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -121,18 +130,26 @@ export async function startService(options: {
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
 
-  const boundAddress = await waitFor(`${options.name} to bind its port`, () => {
-    if (exitedEarly) throw new Error(`${options.name} exited: ${stderr.join('')}`);
-    const serving = logs.find((line) => line['msg'] === 'serving');
-    return typeof serving?.['address'] === 'string' ? serving['address'] : undefined;
-  });
-  const port = Number(boundAddress.split(':').pop());
+  const env = { GRPC_PORT: '0', METRICS_PORT: '0', ...options.env };
+  const stillRunning = () => {
+    if (exitedEarly) throw new GiveUp(`${options.name} exited: ${stderr.join('')}`);
+  };
+  // A port given up front is known; port 0 is learned from the "serving" and
+  // "metrics listening" log lines (so LOG_LEVEL must keep info lines then).
+  const port =
+    Number(env.GRPC_PORT) ||
+    (await waitFor(`${options.name} to bind its port`, () => {
+      stillRunning();
+      const serving = logs.find((line) => line['msg'] === 'serving');
+      return typeof serving?.['address'] === 'string' ? Number(serving['address'].split(':').pop()) : undefined;
+    }));
   const address = `127.0.0.1:${port}`;
   const metricsLine = logs.find((line) => line['msg'] === 'metrics listening');
-  const metricsPort = typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined;
+  const metricsPort =
+    Number(env.METRICS_PORT) || (typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined);
   if (options.waitForServing !== false) {
     await waitFor(`${options.name} to report SERVING`, async () => {
-      if (exitedEarly) throw new Error(`${options.name} exited: ${stderr.join('')}`);
+      stillRunning();
       return (await checkHealth(address)) === 'SERVING' ? true : undefined;
     });
   }

@@ -4,68 +4,30 @@
 // every process on Ctrl-C.
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
-import { serviceEntry } from './entrypoints.js';
 import { localDevJwtSecret, localPorts } from './local-dev.js';
+import { startLocalSystem, type LocalServiceName, type LocalSystem } from './local-system.js';
 
-const colors = { aggregator: 35, user: 36, 'recommendation-a': 33, 'recommendation-b': 32 } as const;
-type Name = keyof typeof colors;
+const colors: Record<LocalServiceName, number> = {
+  aggregator: 35,
+  user: 36,
+  'recommendation-a': 33,
+  'recommendation-b': 32,
+};
 
-/** Variables passed through to every service: telemetry, log level and the optional Redis. */
+/** Variables passed through to every service: telemetry, defenses, start-up faults, log level, Redis. */
 const passedThrough = Object.fromEntries(
   Object.entries(process.env).filter(
     (entry): entry is [string, string] =>
       entry[1] !== undefined &&
-      (entry[0].startsWith('OTEL_') ||
-        entry[0].startsWith('FAULT_') ||
-        entry[0].startsWith('RESILIENCE_') ||
+      (['OTEL_', 'FAULT_', 'RESILIENCE_', 'BREAKER_', 'BULKHEAD_', 'RETRY_'].some((p) => entry[0].startsWith(p)) ||
         ['LOG_LEVEL', 'REDIS_URL'].includes(entry[0])),
   ),
 );
 
-/** Each recommendation replica knows both, to forward fault changes (as DNS gives every pod in the cluster). */
-const recommendationEnv = {
-  FAULT_PEERS_TARGET: `ipv4:127.0.0.1:${localPorts.recommendationA.grpc},127.0.0.1:${localPorts.recommendationB.grpc}`,
-};
-
-const running: ServiceProcess[] = [];
-let stopping = false;
-
-function prefix(name: Name) {
-  const label = `\u001b[${colors[name]}m${name.padEnd(16)}\u001b[0m|`;
-  return (line: string) => process.stdout.write(`${label} ${line}\n`);
-}
-
-async function start(
-  name: Name,
-  entry: string,
-  ports: { grpc: number; metrics: number },
-  env: Record<string, string> = {},
-) {
-  const service = await startService({
-    name,
-    entry,
-    env: {
-      ...passedThrough,
-      GRPC_PORT: String(ports.grpc),
-      METRICS_PORT: String(ports.metrics),
-      JWT_SECRET: localDevJwtSecret,
-      ...env,
-    },
-    onLine: prefix(name),
-  });
-  running.push(service);
-  void service.exited.then((code) => {
-    if (stopping) return;
-    process.stderr.write(`${name} exited unexpectedly (code ${code}); stopping everything\n`);
-    void stopAll(1);
-  });
-  return service;
-}
+let system: LocalSystem | undefined;
 
 async function stopAll(exitCode: number): Promise<never> {
-  stopping = true;
-  await Promise.all(running.map((service) => service.stop('SIGTERM')));
+  await system?.stop();
   process.exit(exitCode);
 }
 
@@ -73,16 +35,27 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  await Promise.all([
-    start('user', serviceEntry.user, localPorts.user),
-    start('recommendation-a', serviceEntry.recommendation, localPorts.recommendationA, recommendationEnv),
-    start('recommendation-b', serviceEntry.recommendation, localPorts.recommendationB, recommendationEnv),
-  ]);
-  await start('aggregator', serviceEntry.aggregator, localPorts.aggregator);
+  system = await startLocalSystem({
+    jwtSecret: localDevJwtSecret,
+    ports: {
+      user: localPorts.user,
+      'recommendation-a': localPorts.recommendationA,
+      'recommendation-b': localPorts.recommendationB,
+      aggregator: localPorts.aggregator,
+    },
+    env: { all: passedThrough },
+    onLine: (service, line) => {
+      process.stdout.write(`\u001b[${colors[service]}m${service.padEnd(16)}\u001b[0m| ${line}\n`);
+    },
+    onUnexpectedExit: (service, code) => {
+      process.stderr.write(`${service} exited unexpectedly (code ${code}); stopping everything\n`);
+      void stopAll(1);
+    },
+  });
 } catch (error) {
   process.stderr.write(`could not start the local system: ${error instanceof Error ? error.message : String(error)}\n`);
   process.stderr.write('is another `make run` still listening on ports 50051-50054?\n');
-  await stopAll(1);
+  process.exit(1);
 }
 
 await seedUsers();
@@ -103,6 +76,7 @@ process.stdout.write(`
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"user_id": 1}' ${aggregator} demo.aggregator.v1.AggregatorService/GetUserHome
   grpcurl -plaintext -d '{"page_size": 10}' 127.0.0.1:${localPorts.user.grpc} demo.user.v1.UserService/ListUsers
 
+  make fault-on HANG=1 (or DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50), make fault-off, make load.
   Ctrl-C stops everything.
 `);
 

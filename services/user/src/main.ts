@@ -35,7 +35,11 @@ const userStore: UserStore = config.REDIS_URL
   : new MemoryUserStore();
 server.addService(protos.demo.user.v1.UserService.service, userHandlers(server.rpc, { userStore }));
 
-const metricsServer = await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT });
+const metricsServer = await startMetricsServer({
+  registry: metrics,
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+});
 logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 await server.start();
 logger.info({ store: config.REDIS_URL ? 'redis' : 'memory' }, 'user store selected');

@@ -47,13 +47,13 @@ export class MemoryUserStore implements UserStore {
   }
 
   async *watch(signal: AbortSignal, { includeExisting }: { includeExisting: boolean }): AsyncGenerator<User> {
-    if (signal.aborted) return;
     // Taking the snapshot and joining the feed in the same tick means no user
     // created in between can be missed or sent twice.
     const existing = includeExisting ? [...this.#users] : [];
     const feed = new UserFeed(signal);
     this.#feeds.add(feed);
-    // Leave on abort even if the consumer is stuck and never pulls again.
+    // Leave on abort even if the consumer is stuck and never pulls again. A
+    // signal aborted already ends the loops below at once, and finally leaves.
     const leave = () => this.#feeds.delete(feed);
     signal.addEventListener('abort', leave, { once: true });
     try {

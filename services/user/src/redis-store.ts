@@ -188,9 +188,9 @@ export class RedisUserStore implements UserStore {
   }
 
   async *watch(signal: AbortSignal, { includeExisting }: { includeExisting: boolean }): AsyncGenerator<User> {
-    if (signal.aborted) return;
     const feed = new UserFeed(signal);
-    // Leave on abort even if the consumer is stuck and never pulls again.
+    // Leave on abort even if the consumer is stuck and never pulls again. A
+    // signal aborted already ends the loops below at once, and finally leaves.
     const leave = () => this.#leave(feed);
     signal.addEventListener('abort', leave, { once: true });
     try {
@@ -199,14 +199,14 @@ export class RedisUserStore implements UserStore {
       await this.#join(feed);
       let lastSentId = 0;
       if (includeExisting) {
-        for (let page = await this.list({ pageSize: existingPageSize, afterId: 0 }); ; ) {
+        for (let hasMore = true; hasMore;) {
+          const page = await this.list({ pageSize: existingPageSize, afterId: lastSentId });
           for (const user of page.users) {
             if (signal.aborted) return;
             yield user;
             lastSentId = user.id;
           }
-          if (!page.hasMore) break;
-          page = await this.list({ pageSize: existingPageSize, afterId: lastSentId });
+          hasMore = page.hasMore;
         }
       }
       // Events arrive in id order; those at or below lastSentId were in the pages already sent.
@@ -226,7 +226,6 @@ export class RedisUserStore implements UserStore {
   /** Adds a watch's feed, subscribing if no subscription is in effect, and waits until it is. */
   async #join(feed: UserFeed): Promise<void> {
     this.#feeds.add(feed);
-    this.#log.info({ feeds: this.#feeds.size, subscribed: Boolean(this.#subscription) }, 'DEBUG join');
     if (!this.#subscription) {
       const attempt = this.#command(() => this.#subscriber.subscribe(createdChannel)).then(() => undefined);
       this.#subscription = attempt;
@@ -240,7 +239,6 @@ export class RedisUserStore implements UserStore {
 
   /** Removes a watch's feed; the last one to leave unsubscribes, so idle replicas hold no subscription. */
   #leave(feed: UserFeed): void {
-    this.#log.info({ feeds: this.#feeds.size, has: this.#feeds.has(feed), subscribed: Boolean(this.#subscription) }, 'DEBUG leave');
     if (!this.#feeds.delete(feed) || this.#feeds.size > 0 || !this.#subscription) return;
     this.#subscription = undefined;
     // Commands on one connection run in order, so a later SUBSCRIBE still wins.

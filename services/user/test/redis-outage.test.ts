@@ -51,7 +51,9 @@ describe('a user replica when Redis goes away', () => {
       entry: userServiceEntry,
       env: { REDIS_URL: `redis://127.0.0.1:${port}` },
     });
-    cleanups.push(async () => void (await service.stop()));
+    cleanups.push(async () => {
+      await service.stop();
+    });
     const client = new UserClient(service.address);
     cleanups.push(() => client.close());
 
@@ -61,7 +63,9 @@ describe('a user replica when Redis goes away', () => {
     await waitFor('the watch to start', () => (watch.users.length === 1 ? true : undefined));
 
     await redis.stop();
-    await waitFor('NOT_SERVING', async () => ((await checkHealth(service.address)) === 'NOT_SERVING' ? true : undefined));
+    await waitFor('NOT_SERVING', async () =>
+      (await checkHealth(service.address)) === 'NOT_SERVING' ? true : undefined,
+    );
     assert.equal((await watch.ended).code, grpc.status.UNAVAILABLE, 'the watch would miss users, so it ends');
     await assert.rejects(client.createUser({ name: 'During outage', email: uniqueEmail('during-outage') }), {
       code: grpc.status.UNAVAILABLE,

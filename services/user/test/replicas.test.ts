@@ -66,34 +66,42 @@ describe('two user replicas sharing one Redis', () => {
         clientB.createUser({ name: 'Through B', email: email.toUpperCase() }),
       ]);
       const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-      const failed = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+      const failed = outcomes.flatMap((outcome): unknown[] => (outcome.status === 'rejected' ? [outcome.reason] : []));
       assert.equal(succeeded.length, 1, `round ${round}: exactly one create succeeds`);
+      assert.equal(failed.length, 1);
       assert.equal((failed[0] as grpc.ServiceError).code, grpc.status.ALREADY_EXISTS);
     }
   });
 
   test('a cancelled watch leaves no subscription behind', async () => {
-    const watches = [clientA, clientA, clientB, clientB, clientB].map((client, n) => client.watchUsers(n % 2 === 0));
+    await clientA.createUser({ name: 'Seen by every watch', email: uniqueEmail('seen') });
+    const watches = [clientA, clientA, clientB, clientB, clientB].map((client) => client.watchUsers(true));
+    // A watch that has sent an existing user is in place on its replica (it
+    // subscribes before reading). Cancelling earlier can race grpc-js: a call
+    // cancelled right after it starts may never tell the server.
+    await waitFor('every watch to start', () => (watches.every((watch) => watch.users.length > 0) ? true : undefined));
     // One subscriber connection per replica, however many watches it serves.
-    await waitFor('both replicas to subscribe', async () => ((await subscribedConnections()) === 2 ? true : undefined));
+    assert.equal(await subscribedConnections(), 2);
     for (const watch of watches) watch.cancel();
     await Promise.all(watches.map((watch) => watch.ended));
     await waitFor('every subscription to be dropped', async () =>
       (await subscribedConnections()) === 0 ? true : undefined,
     );
+  });
 
-    // Watches that come and go faster than SUBSCRIBE and UNSUBSCRIBE complete leave nothing either.
-    for (let n = 0; n < 10; n += 1) {
-      const watch = clientA.watchUsers(false);
-      watch.cancel();
-      await watch.ended;
-    }
-    await waitFor('every subscription to be dropped after quick watches', async () =>
+  test('watches that come and go faster than SUBSCRIBE completes leave no subscription behind', async () => {
+    // Deadlines of a few milliseconds end these watches on the server while
+    // their SUBSCRIBE or UNSUBSCRIBE is still in flight.
+    const watches = Array.from({ length: 20 }, (_, n) => clientA.watchUsers(n % 2 === 0, 5 + (n % 10) * 3));
+    await Promise.all(watches.map((watch) => watch.ended));
+    await waitFor('every subscription to be dropped', async () =>
       (await subscribedConnections()) === 0 ? true : undefined,
     );
-    // And a new watch after all that still hears new users.
+    // And a watch after all that still hears new users.
     const watch = clientA.watchUsers(false);
-    await waitFor('replica A to subscribe again', async () => ((await subscribedConnections()) === 1 ? true : undefined));
+    await waitFor('replica A to subscribe again', async () =>
+      (await subscribedConnections()) === 1 ? true : undefined,
+    );
     const created = await clientB.createUser({ name: 'After churn', email: uniqueEmail('after-churn') });
     await waitFor('the new watch to receive the user', () => (watch.users.length > 0 ? true : undefined));
     assert.deepEqual(watch.users, [created]);

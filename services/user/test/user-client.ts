@@ -86,8 +86,12 @@ export class UserClient {
     });
   }
 
-  watchUsers(includeExisting: boolean): Watch {
-    const call = this.raw.watchUsers({ includeExisting });
+  /** Starts a watch; with `deadlineMs` the server ends it after that long. */
+  watchUsers(includeExisting: boolean, deadlineMs?: number): Watch {
+    const call = this.raw.watchUsers(
+      { includeExisting },
+      deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
+    );
     const users: User__Output[] = [];
     call.on('data', (message: WatchUsersResponse__Output) => users.push(present(message.user)));
     // The status event carries the outcome; without an error listener a failed stream would throw.

@@ -201,7 +201,9 @@ for (const backend of ['memory', 'redis'] as const) {
       for (let n = 0; n < 3; n += 1) {
         created.push((await client.createUser({ name: `Watched ${n}`, email: uniqueEmail('watched') })).id);
       }
-      await waitFor('the watch to receive the later users', () => (watch.users.at(-1)?.id === created.at(-1) ? true : undefined));
+      await waitFor('the watch to receive the later users', () =>
+        watch.users.at(-1)?.id === created.at(-1) ? true : undefined,
+      );
       const received = watch.users.map((user) => user.id);
       assert.deepEqual(received, created.slice(created.length - received.length));
       watch.cancel();

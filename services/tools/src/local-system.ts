@@ -1,0 +1,108 @@
+/**
+ * The whole system as local processes: one user service, two recommendation
+ * replicas that know each other as fault peers, and the aggregator, which
+ * reaches both replicas through one `ipv4:` round_robin target. `make run`,
+ * the scenario runner and the system tests all start it from here.
+ */
+import { freePort, startService, type ServiceProcess } from '@demo/platform/testing';
+import { serviceEntry } from './entrypoints.js';
+
+export type LocalServiceName = 'user' | 'recommendation-a' | 'recommendation-b' | 'aggregator';
+
+export interface LocalSystemOptions {
+  jwtSecret: string;
+  /** gRPC and metrics ports; free ones are picked for any left unset, so no log line is needed to learn them. */
+  ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
+  /** Variables for every service, then for one. */
+  env?: Partial<Record<LocalServiceName | 'all', Record<string, string>>>;
+  /** Every output line of every service, as it arrives. */
+  onLine?: (service: LocalServiceName, line: string) => void;
+  /** Told when a service exits while the system is not stopping. */
+  onUnexpectedExit?: (service: LocalServiceName, code: number | null) => void;
+}
+
+export interface LocalSystem {
+  user: ServiceProcess;
+  recommendations: ServiceProcess[];
+  aggregator: ServiceProcess;
+  /** Starts recommendation replica `index` again on its port, after it was stopped or killed. */
+  restartRecommendation(index: 0 | 1): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const ports = options.ports ?? {};
+  const recommendationPorts = [
+    ports['recommendation-a']?.grpc || (await freePort()),
+    ports['recommendation-b']?.grpc || (await freePort()),
+  ] as const;
+  const recommendationTarget = `ipv4:${recommendationPorts.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  const running = new Set<ServiceProcess>();
+  let stopping = false;
+
+  const start = async (name: LocalServiceName, entry: string, grpcPort: number, env: Record<string, string>) => {
+    const service = await startService({
+      name,
+      entry,
+      env: {
+        JWT_SECRET: options.jwtSecret,
+        GRPC_PORT: String(grpcPort),
+        METRICS_PORT: String(ports[name]?.metrics || (await freePort())),
+        ...options.env?.all,
+        ...env,
+        ...options.env?.[name],
+      },
+      ...(options.onLine ? { onLine: (line: string) => options.onLine?.(name, line) } : {}),
+    });
+    running.add(service);
+    void service.exited.then((code) => {
+      running.delete(service);
+      if (!stopping) options.onUnexpectedExit?.(name, code);
+    });
+    return service;
+  };
+
+  const startRecommendation = (index: 0 | 1) =>
+    start(
+      index === 0 ? 'recommendation-a' : 'recommendation-b',
+      serviceEntry.recommendation,
+      recommendationPorts[index],
+      { FAULT_PEERS_TARGET: recommendationTarget },
+    );
+
+  try {
+    const [user, a, b] = await Promise.all([
+      start('user', serviceEntry.user, ports.user?.grpc || (await freePort()), {}),
+      startRecommendation(0),
+      startRecommendation(1),
+    ]);
+    const aggregator = await start(
+      'aggregator',
+      serviceEntry.aggregator,
+      ports.aggregator?.grpc || (await freePort()),
+      {
+        USER_TARGET: `ipv4:${user.address}`,
+        RECOMMENDATION_TARGET: recommendationTarget,
+      },
+    );
+    const system: LocalSystem = {
+      user,
+      recommendations: [a, b],
+      aggregator,
+      async restartRecommendation(index) {
+        const replica = await startRecommendation(index);
+        system.recommendations[index] = replica;
+        return replica;
+      },
+      async stop() {
+        stopping = true;
+        await Promise.all([...running].map((service) => service.stop('SIGTERM')));
+      },
+    };
+    return system;
+  } catch (error) {
+    stopping = true;
+    await Promise.all([...running].map((service) => service.stop('SIGKILL')));
+    throw error;
+  }
+}
