@@ -112,7 +112,7 @@ test('a short client deadline reaches the recommendation service, and the answer
           .flatMap((replica) => replica.logs)
           .find((line) => String(line['method']).endsWith('/GetRecommendations') && line['code'] !== 'OK'),
       );
-      assert.ok(Number(ended['duration_ms']) < 300, `the hung call ended after ${ended['duration_ms']} ms`);
+      assert.ok(Number(ended['duration_ms']) < 300, `the hung call ended after ${String(ended['duration_ms'])} ms`);
     },
   );
 });

@@ -6,7 +6,7 @@ import { isBrokenCircuitError, isBulkheadRejectedError, isIsolatedCircuitError, 
  * circuit breaker. A caller's mistake (NOT_FOUND, INVALID_ARGUMENT), our own
  * cancellation and our own bulkhead saying no do not.
  */
-const troubleCodes = new Set([
+const troubleCodes = new Set<number>([
   status.DEADLINE_EXCEEDED,
   status.UNAVAILABLE,
   status.INTERNAL,
@@ -16,7 +16,7 @@ const troubleCodes = new Set([
   status.UNIMPLEMENTED,
 ]);
 
-export function grpcCode(error: unknown): status | undefined {
+export function grpcCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }

@@ -1,6 +1,6 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
 import { isInfrastructure } from '../interceptors/method.js';
-import { drawFault, type FaultDecision } from './fault.js';
+import { drawFault, statusFromCode, type FaultDecision } from './fault.js';
 import type { FaultState } from './fault-state.js';
 
 export const faultServicePrefix = '/demo.fault.v1.FaultService/';
@@ -36,7 +36,7 @@ export function faultInterceptor(options: {
             return;
           }
           call.sendStatus({
-            code: decision.abortCode,
+            code: statusFromCode(decision.abortCode),
             details: `fault injected: ${status[decision.abortCode]}`,
           });
         };

@@ -8,7 +8,8 @@ import { InvalidArgumentError } from '../errors.js';
  */
 export interface Fault {
   delay?: { delayMs: number; percentage: number };
-  abort?: { grpcCode: status; percentage: number };
+  /** grpcCode is a gRPC status code, 1 to 16. */
+  abort?: { grpcCode: number; percentage: number };
 }
 
 export const noFault: Fault = {};
@@ -16,7 +17,7 @@ export const noFault: Fault = {};
 /** What one call gets: how long to wait first, then whether to fail. */
 export interface FaultDecision {
   delayMs: number;
-  abortCode: status | undefined;
+  abortCode: number | undefined;
 }
 
 export const maxDelayMs = 2 ** 32 - 1;
@@ -72,8 +73,15 @@ export function describeFault(fault: Fault): string {
   return parts.length > 0 ? parts.join(', ') : 'no fault';
 }
 
+/** The grpc-js Status for a checked code number (1 to 16). */
+export function statusFromCode(code: number): status {
+  const name = status[code] as keyof typeof status | undefined;
+  if (name === undefined) throw new RangeError(`${code} is not a gRPC status code`);
+  return status[name];
+}
+
 /** Accepts a status by name (UNAVAILABLE) or number (14). */
-export function parseStatusCode(text: string): status | undefined {
+export function parseStatusCode(text: string): number | undefined {
   const upper = text.trim().toUpperCase();
   if (/^\d+$/.test(upper)) return Number(upper);
   const code = (status as unknown as Record<string, number | undefined>)[upper];
