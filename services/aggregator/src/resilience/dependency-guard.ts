@@ -1,4 +1,5 @@
 import {
+  BrokenCircuitError,
   bulkhead,
   circuitBreaker,
   CircuitState,
@@ -20,7 +21,8 @@ import type { DependencyName, ResilienceSettings } from './settings.js';
  * The circuit breaker and the bulkhead of one dependency, from cockatiel.
  * The breaker is outermost, so an open circuit refuses a call before it
  * takes a bulkhead slot; a full bulkhead refuses at once rather than letting
- * a hung dependency hold every caller.
+ * a hung dependency hold every caller. While half-open, one probe call tests
+ * the dependency and every other call is refused.
  */
 export class DependencyGuard {
   readonly name: DependencyName;
@@ -73,6 +75,13 @@ export class DependencyGuard {
    */
   async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<T>): Promise<T> {
     const labels = { dependency: this.name };
+    // While the one half-open probe is out, cockatiel holds every other call
+    // until the probe settles: up to a whole timeout for a hung dependency.
+    // Refuse them at once instead, as an open circuit does.
+    if (this.breaker?.state === CircuitState.HalfOpen) {
+      this.#metrics.calls.inc({ ...labels, outcome: 'circuit_open' });
+      throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
+    }
     const giveUp = scope.deadline ? deadlineSignal(scope.deadline) : undefined;
     const signal = giveUp ? AbortSignal.any([scope.signal, giveUp]) : scope.signal;
     let started = false;

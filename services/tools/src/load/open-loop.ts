@@ -11,6 +11,8 @@ export type Outcome = 'ok' | 'degraded' | `error:${string}`;
 export interface Result {
   outcome: Outcome;
   replica?: string | undefined;
+  /** For a degraded answer, why: "CIRCUIT_OPEN: ...", "DEADLINE_EXCEEDED: ...". */
+  reason?: string | undefined;
 }
 
 export interface Sample extends Result {

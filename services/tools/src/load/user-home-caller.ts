@@ -21,7 +21,11 @@ export function userHomeCaller(options: { target: string; token: string; userIds
           (md, callOptions, callback) => client.getUserHome({ userId }, md, callOptions, callback),
           { deadline: new Date(Date.now() + options.deadlineMs), metadata },
         );
-        return { outcome: response.degraded ? 'degraded' : 'ok', replica: response.servedBy['recommendation'] };
+        return {
+          outcome: response.degraded ? 'degraded' : 'ok',
+          replica: response.servedBy['recommendation'],
+          reason: response.degradations[0]?.reason,
+        };
       } catch (error) {
         const code = (error as { code?: number }).code;
         return { outcome: `error:${code === undefined ? 'CLIENT' : (grpc.status[code] ?? String(code))}` };

@@ -54,12 +54,21 @@ export function breakerStateAt(record: RunRecord, t: number): number {
   return state;
 }
 
-/** Fault-phase latency split by the breaker state when each request was due. */
-export function faultByBreaker(record: RunRecord): { closed: Summary; open: Summary } {
+/**
+ * Fault-phase latency split two ways. By what happened to each call: sent to
+ * the dependency, or refused by the open (or half-open) circuit, from the
+ * reason in the degraded answer. And by the breaker state sampled through
+ * /metrics when each call was due, which also counts the half-open probes
+ * and the calls near each change of state, as a dashboard would see them.
+ */
+export function faultByBreaker(record: RunRecord) {
   const fault = record.samples.filter((s) => phaseOf(record, s.scheduledAt) === 'fault');
+  const refused = (s: Sample) => s.reason?.startsWith('CIRCUIT_OPEN') === true;
   return {
-    closed: summarize(fault.filter((s) => breakerStateAt(record, s.scheduledAt) === 0)),
-    open: summarize(fault.filter((s) => breakerStateAt(record, s.scheduledAt) === 1)),
+    sent: summarize(fault.filter((s) => !refused(s))),
+    refused: summarize(fault.filter(refused)),
+    sampledClosed: summarize(fault.filter((s) => breakerStateAt(record, s.scheduledAt) === 0)),
+    sampledOpen: summarize(fault.filter((s) => breakerStateAt(record, s.scheduledAt) !== 0)),
   };
 }
 
@@ -106,11 +115,15 @@ export function checks(record: RunRecord): Check[] {
         measured: `${(okShare * 100).toFixed(2)}%`,
       },
       {
-        text: `p99 while the breaker is closed at most the recommendation deadline + 50 ms (${record.recommendationTimeoutMs + 50} ms)`,
-        passed: !(split.closed.p99 > record.recommendationTimeoutMs + 50),
-        measured: fmt(split.closed.p99),
+        text: `p99 of the calls sent to recommendation while the breaker was closed at most its deadline + 50 ms (${record.recommendationTimeoutMs + 50} ms)`,
+        passed: !(split.sent.p99 > record.recommendationTimeoutMs + 50),
+        measured: `${fmt(split.sent.p99)} over ${split.sent.count} calls (p99 while sampled closed: ${fmt(split.sampledClosed.p99)})`,
       },
-      { text: 'p99 once the breaker is open under 20 ms', passed: split.open.p99 < 20, measured: fmt(split.open.p99) },
+      {
+        text: 'p99 of the calls the open breaker answered under 20 ms',
+        passed: split.refused.p99 < 20,
+        measured: `${fmt(split.refused.p99)} over ${split.refused.count} calls (p99 while sampled open or half-open, probes included: ${fmt(split.sampledOpen.p99)})`,
+      },
       {
         text: 'the breaker opens within 2 s of the fault',
         passed: opened !== undefined && opened <= 2000,

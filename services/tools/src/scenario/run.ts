@@ -48,7 +48,7 @@ for (const scenario of selected) {
       deadlineMs: config.DEADLINE_MS,
       recommendationTimeoutMs: config.RECOMMENDATION_TIMEOUT_MS,
       halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
-      samplingMs: 100,
+      samplingMs: 200,
       log: (line) => console.log(line),
     });
     records.push(record);
