@@ -4,10 +4,15 @@
 .PHONY: install build test lint format run token load scenario fault-on fault-off fault-status clean
 
 GRPCURL_VERSION := v1.9.4
+# The official OTLP .proto files, as the OpenTelemetry project publishes them
+# on Maven Central; the telemetry tests build their OTLP receiver from them.
+OTLP_PROTO_VERSION := 1.11.0-alpha
 
-install: ## Install every dependency (Node 24 included) exactly as locked, and grpcurl into .tools/bin
+install: ## Install every dependency (Node 24 included) exactly as locked; grpcurl and the OTLP protos into .tools
 	npm ci
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
+	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
 
 build: ## Generate proto types and compile every workspace
 	npm run build

@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetricsRegistry,
   GrpcServer,
+  grpcClientMetrics,
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
@@ -14,6 +15,7 @@ import {
   serverSettings,
   startMetricsServer,
 } from '@demo/platform';
+import { trace } from '@opentelemetry/api';
 import { configSchema } from './config.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { UserHomeAssembler } from './home.js';
@@ -30,8 +32,10 @@ const protos = loadProtos();
 const resilience = resilienceSettings(config);
 const defenseMetrics = resilienceMetrics(metrics);
 
+const clientMetrics = grpcClientMetrics(metrics);
 const userClient = createClient(protos.demo.user.v1.UserService, config.USER_TARGET, {
   serviceConfig: retryServiceConfig({ service: 'demo.user.v1.UserService', method: 'GetUser' }, resilience),
+  metrics: clientMetrics,
 });
 const recommendationClient = createClient(
   protos.demo.recommendation.v1.RecommendationService,
@@ -41,6 +45,7 @@ const recommendationClient = createClient(
       { service: 'demo.recommendation.v1.RecommendationService', method: 'GetRecommendations' },
       resilience,
     ),
+    metrics: clientMetrics,
   },
 );
 const guards = {
@@ -53,9 +58,10 @@ const home = new UserHomeAssembler({
   timeoutMs: resilience.timeouts ? resilience.timeoutMs : undefined,
   deadlineMarginMs: resilience.deadlineMarginMs,
   fallback: resilience.fallback,
-  onDegraded: (dependency) => {
+  onDegraded: (dependency, reason) => {
     defenseMetrics.degraded.inc();
     defenseMetrics.fallbacks.inc({ dependency });
+    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason });
   },
 });
 

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { AuthPolicy, RpcHandlers } from '@demo/platform';
 import type { AggregatorServiceHandlers } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
 import type { UserHomeAssembler } from './home.js';
@@ -9,11 +10,14 @@ export const aggregatorAuthPolicy: AuthPolicy = {
 
 export function aggregatorHandlers(rpc: RpcHandlers, deps: { home: UserHomeAssembler }): AggregatorServiceHandlers {
   return {
-    GetUserHome: rpc.unary(async (request, ctx) =>
-      deps.home.getUserHome(
+    GetUserHome: rpc.unary(async (request, ctx) => {
+      const home = await deps.home.getUserHome(
         { userId: request.userId, recommendationLimit: request.recommendationLimit },
         { deadline: ctx.deadline, signal: ctx.signal },
-      ),
-    ),
+      );
+      // On the call's server span, so degraded answers can be found in Jaeger.
+      trace.getActiveSpan()?.setAttribute('degraded', home.degraded);
+      return home;
+    }),
   };
 }

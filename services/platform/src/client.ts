@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { clientMetricsInterceptor } from './interceptors/client-metrics.js';
 import { servedByHeader } from './interceptors/served-by.js';
+import type { GrpcClientMetrics } from './metrics.js';
 
 /**
  * Options for every client channel. round_robin spreads calls over every
@@ -35,11 +37,17 @@ type ClientConstructor<Client> = new (
 export function createClient<Client extends grpc.Client>(
   Constructor: ClientConstructor<Client>,
   target: string,
-  options: { serviceConfig?: Record<string, unknown>; channelOptions?: grpc.ChannelOptions } = {},
+  options: {
+    serviceConfig?: Record<string, unknown>;
+    channelOptions?: grpc.ChannelOptions;
+    /** Records grpc_client_* metrics for every call. */
+    metrics?: GrpcClientMetrics;
+  } = {},
 ): Client {
   return new Constructor(target, grpc.credentials.createInsecure(), {
     ...clientChannelOptions(options.serviceConfig),
     ...options.channelOptions,
+    ...(options.metrics ? { interceptors: [clientMetricsInterceptor(options.metrics)] } : {}),
   });
 }
 
@@ -55,6 +63,17 @@ export interface UnaryResult<Response> {
   response: Response;
   /** The replica that answered, from its `served-by` response header. */
   servedBy: string | undefined;
+  /** Attempts before the one that answered, when grpc-js retried the call. */
+  previousAttempts: number;
+}
+
+/** grpc-js reports retries in this header of the response (gRFC A6). */
+const previousAttemptsHeader = 'grpc-previous-rpc-attempts';
+
+/** The retries behind a response or a failure: its headers, or a ServiceError's trailers. */
+export function previousAttemptsOf(metadata: grpc.Metadata | undefined): number {
+  const value = metadata?.get(previousAttemptsHeader)[0];
+  return value === undefined ? 0 : Number(value) || 0;
 }
 
 type UnaryStarter<Response> = (
@@ -80,16 +99,18 @@ export function unaryCall<Response>(
       return;
     }
     let servedBy: string | undefined;
+    let previousAttempts = 0;
     const onAbort = () => call.cancel();
     const callOptions: grpc.CallOptions = options.deadline ? { deadline: options.deadline } : {};
     const call = start(options.metadata ?? new grpc.Metadata(), callOptions, (error, response) => {
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
-      else resolve({ response: response as Response, servedBy });
+      else resolve({ response: response as Response, servedBy, previousAttempts });
     });
     call.on('metadata', (metadata: grpc.Metadata) => {
       const value = metadata.get(servedByHeader)[0];
       servedBy = value === undefined ? undefined : value.toString();
+      previousAttempts = previousAttemptsOf(metadata);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -12,6 +12,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from './logger.js';
 import { toStatus } from './errors.js';
+import { attachActiveSpan } from './telemetry/call-trace.js';
 
 /** The part every kind of server call shares. */
 interface SurfaceCall {
@@ -48,6 +49,8 @@ export type Send<Response> = (message: Response) => Promise<void>;
  */
 export function rpcHandlers(logger: Logger, draining: AbortSignal) {
   function contextOf(call: SurfaceCall): CallContext {
+    // The instrumentation's server span is active now; it takes what the interceptors recorded.
+    attachActiveSpan(call.metadata);
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort(new DOMException('call cancelled', 'AbortError')));
     const deadline = call.getDeadline();

@@ -17,3 +17,6 @@ export * from './fault/fault-peers.js';
 export * from './fault/fault-coordinator.js';
 export * from './fault/fault-service.js';
 export * from './fault/fault-interceptor.js';
+export { callTraceOf } from './telemetry/call-trace.js';
+export { flushTelemetry } from './telemetry/flush.js';
+export * from './fault/fault-metrics.js';

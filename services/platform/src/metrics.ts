@@ -1,22 +1,39 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { trace } from '@opentelemetry/api';
+import { Counter, Histogram, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
+
+export type MetricsRegistry = Registry<OpenMetricsContentType>;
 
 /**
  * One registry per process, built in the composition root and handed to
  * whatever records metrics. Node process metrics (event-loop lag, heap, GC)
- * come with it.
+ * come with it. It speaks OpenMetrics, the exposition that carries
+ * exemplars: a latency bucket links to a trace.
  */
-export function createMetricsRegistry(labels: { service: string }): Registry {
-  const registry = new Registry();
+export function createMetricsRegistry(labels: { service: string }): MetricsRegistry {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   registry.setDefaultLabels({ service: labels.service });
   collectDefaultMetrics({ register: registry });
   return registry;
 }
 
+const grpcLabels = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
+/** go-grpc-prometheus's default buckets (Prometheus's DefBuckets). */
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The trace of the active span, as exemplar labels; none outside a trace. */
+export function traceExemplar(): Record<string, string> | undefined {
+  const span = trace.getActiveSpan();
+  if (!span) return undefined;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 /** go-grpc-prometheus's server metrics, same names, labels and buckets, so existing dashboards work. */
-export function grpcServerMetrics(registry: Registry) {
-  const labelNames = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
+export function grpcServerMetrics(registry: MetricsRegistry) {
+  const labelNames = grpcLabels;
   return {
     started: new Counter({
       name: 'grpc_server_started_total',
@@ -34,7 +51,8 @@ export function grpcServerMetrics(registry: Registry) {
       name: 'grpc_server_handling_seconds',
       help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
       labelNames,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: latencyBuckets,
+      enableExemplars: true,
       registers: [registry],
     }),
     received: new Counter({
@@ -54,8 +72,53 @@ export function grpcServerMetrics(registry: Registry) {
 
 export type GrpcServerMetrics = ReturnType<typeof grpcServerMetrics>;
 
+/** go-grpc-prometheus's client metrics. */
+export function grpcClientMetrics(registry: MetricsRegistry) {
+  const labelNames = grpcLabels;
+  return {
+    started: new Counter({
+      name: 'grpc_client_started_total',
+      help: 'Total number of RPCs started on the client.',
+      labelNames,
+      registers: [registry],
+    }),
+    handled: new Counter({
+      name: 'grpc_client_handled_total',
+      help: 'Total number of RPCs completed by the client, regardless of success or failure.',
+      labelNames: [...labelNames, 'grpc_code'],
+      registers: [registry],
+    }),
+    handlingSeconds: new Histogram({
+      name: 'grpc_client_handling_seconds',
+      help: 'Histogram of response latency (seconds) of the gRPC until it is finished by the application.',
+      labelNames,
+      buckets: latencyBuckets,
+      enableExemplars: true,
+      registers: [registry],
+    }),
+    received: new Counter({
+      name: 'grpc_client_msg_received_total',
+      help: 'Total number of RPC stream messages received by the client.',
+      labelNames,
+      registers: [registry],
+    }),
+    sent: new Counter({
+      name: 'grpc_client_msg_sent_total',
+      help: 'Total number of gRPC stream messages sent by the client.',
+      labelNames,
+      registers: [registry],
+    }),
+  };
+}
+
+export type GrpcClientMetrics = ReturnType<typeof grpcClientMetrics>;
+
 /** Serves `GET /metrics` for Prometheus on its own port, apart from gRPC. */
-export async function startMetricsServer(options: { registry: Registry; host: string; port: number }): Promise<Server> {
+export async function startMetricsServer(options: {
+  registry: MetricsRegistry;
+  host: string;
+  port: number;
+}): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');

@@ -2,13 +2,14 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistry } from './metrics.js';
 import type { Logger } from './logger.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
 import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
 import { loggingInterceptor } from './interceptors/logging.js';
 import { metricsInterceptor } from './interceptors/metrics.js';
 import { servedByInterceptor } from './interceptors/served-by.js';
+import { tracingInterceptor } from './interceptors/tracing.js';
 import { grpcServerMetrics } from './metrics.js';
 
 export interface GrpcServerOptions {
@@ -17,7 +18,7 @@ export interface GrpcServerOptions {
   /** The pod name in the cluster; when unset the replica is named by its bound host:port. */
   podName?: string | undefined;
   logger: Logger;
-  metrics: Registry;
+  metrics: MetricsRegistry;
   /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
   reflection: PackageDefinition;
   auth?: { policy: AuthPolicy; key: Uint8Array };
@@ -60,11 +61,14 @@ export class GrpcServer {
       // Ping idle clients so connections to vanished peers are noticed.
       'grpc.keepalive_time_ms': 60_000,
       'grpc.keepalive_timeout_ms': 20_000,
-      // The first interceptor is the outermost: it sees the call first and its status last.
+      // The first interceptor is the outermost: it sees the call first and its
+      // status last. Tracing sits inside logging and metrics so that their log
+      // line and exemplar carry the trace of a call refused before its handler.
       interceptors: [
         loggingInterceptor(logger),
         metricsInterceptor(grpcServerMetrics(options.metrics)),
         servedByInterceptor(() => this.replica),
+        tracingInterceptor(),
         ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),
         ...(options.interceptors ?? []),
       ],

@@ -1,8 +1,10 @@
 import type { Logger } from './logger.js';
+import { flushTelemetry } from './telemetry/flush.js';
 
 /**
- * Runs `stop` once on the first SIGTERM or SIGINT, then exits: 0 when it
- * finished, 1 when it failed. A second signal exits at once.
+ * Runs `stop` once on the first SIGTERM or SIGINT, exports the spans of
+ * every finished call, then exits: 0 when it finished, 1 when it failed. A
+ * second signal exits at once.
  */
 export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
@@ -14,7 +16,7 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): voi
     stopping = true;
     logger.info({ signal }, 'shutdown requested');
     stop().then(
-      () => process.exit(0),
+      () => flushTelemetry().finally(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

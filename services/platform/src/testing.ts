@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
@@ -88,8 +89,11 @@ export async function checkHealth(address: string, service = ''): Promise<string
   }
 }
 
+/** Services run as in their image: with the telemetry preload before their main module. */
+export const telemetryPreload = fileURLToPath(new URL('./telemetry/preload.js', import.meta.url));
+
 /**
- * Starts `node <entry>` with `env` (GRPC_PORT and METRICS_PORT default to 0,
+ * Starts `node --import=<telemetry preload> <entry>` with `env` (GRPC_PORT and METRICS_PORT default to 0,
  * a free port), learns the bound ports from its "serving" log lines, and
  * waits until it reports SERVING.
  */
@@ -102,7 +106,7 @@ export async function startService(options: {
   /** Called with every stdout and stderr line as it arrives (the local launcher prints them). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [options.entry], {
+  const child = spawn(process.execPath, [`--import=${telemetryPreload}`, options.entry], {
     env: { LOG_LEVEL: 'info', ...baseEnv(), GRPC_PORT: '0', METRICS_PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

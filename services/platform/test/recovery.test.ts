@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../src/errors.js';
 import { loadProtos } from '../src/protos.js';
 import { GrpcServer } from '../src/server.js';
+import { createMetricsRegistry } from '../src/metrics.js';
 import { unaryCall } from '../src/client.js';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
 
@@ -26,7 +26,7 @@ const server = new GrpcServer({
   host: '127.0.0.1',
   port: 0,
   logger,
-  metrics: new Registry(),
+  metrics: createMetricsRegistry({ service: 'recovery-test' }),
   reflection: protos.reflection,
   maxConnectionAgeMs: 60_000,
   maxConnectionAgeGraceMs: 10_000,

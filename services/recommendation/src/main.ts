@@ -7,6 +7,7 @@ import {
   faultAuthPolicy,
   FaultCoordinator,
   faultInterceptor,
+  faultMetrics,
   faultPeers,
   faultServiceHandlers,
   FaultState,
@@ -44,7 +45,7 @@ const server = new GrpcServer({
   metrics,
   reflection: protos.reflection,
   auth: { policy: faultAuthPolicy, key },
-  interceptors: [faultInterceptor({ state: faultState })],
+  interceptors: [faultInterceptor({ state: faultState, onInjected: faultMetrics(metrics, faultState).record })],
 });
 const coordinator = new FaultCoordinator({
   state: faultState,

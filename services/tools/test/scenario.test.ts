@@ -38,11 +38,10 @@ test('the scenario runner writes a report that shows the hung dependency contain
   const markdown = readFileSync(markdownPath, 'utf8');
   const rows = markdown.split('\n').filter((line) => /^\| (on|off) \| (baseline|fault|recovery) \|/.test(line));
   assert.equal(rows.length, 6, 'a row per phase for each mode');
-  const cell = (mode: string, phase: string, column: number) =>
-    rows
-      .find((row) => row.startsWith(`| ${mode} | ${phase} |`))
-      ?.split('|')
-      [column]?.trim() ?? '';
+  const cell = (mode: string, phase: string, column: number) => {
+    const row = rows.find((line) => line.startsWith(`| ${mode} | ${phase} |`)) ?? '';
+    return row.split('|')[column]?.trim() ?? '';
+  };
   assert.equal(cell('on', 'fault', 6), '0', 'no client error with the defenses on');
   assert.notEqual(cell('off', 'fault', 6), '0', 'client errors with the defenses off: the cascade');
 

@@ -11,7 +11,9 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import type { Logger } from '@demo/platform';
+import { trace } from '@opentelemetry/api';
+import { previousAttemptsOf, type Logger, type UnaryResult } from '@demo/platform';
+import type { Metadata } from '@grpc/grpc-js';
 import type { CallScope } from '../dependencies.js';
 import { DeadlineWhileQueuedError, describeFailure, isDependencyTrouble } from './failures.js';
 import type { ResilienceMetrics } from './metrics.js';
@@ -52,6 +54,11 @@ export class DependencyGuard {
       this.breaker.onStateChange((state) => {
         deps.metrics.breakerState.set(labels, state);
         deps.metrics.breakerTransitions.inc({ ...labels, state: CircuitState[state].toLowerCase() });
+        // The change happens inside the call that caused it, so it lands on that call's span.
+        trace.getActiveSpan()?.addEvent('circuit_breaker.state_change', {
+          dependency: name,
+          state: CircuitState[state].toLowerCase(),
+        });
         deps.logger.warn({ dependency: name, state: CircuitState[state] }, 'circuit breaker changed state');
       });
     }
@@ -60,7 +67,10 @@ export class DependencyGuard {
       const { concurrency, queue } = settings.bulkheadLimits[name];
       const policy = bulkhead(concurrency, queue);
       this.bulkhead = policy;
-      policy.onReject(() => deps.metrics.bulkheadRejections.inc(labels));
+      policy.onReject(() => {
+        deps.metrics.bulkheadRejections.inc(labels);
+        trace.getActiveSpan()?.addEvent('bulkhead.rejected', { dependency: name, concurrency, queue });
+      });
       deps.metrics.inFlightSources.set(name, () => concurrency - policy.executionSlots);
     }
 
@@ -73,13 +83,14 @@ export class DependencyGuard {
    * for a bulkhead slot when its deadline passes gives up at that moment,
    * not when a slot frees.
    */
-  async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<T>): Promise<T> {
+  async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<UnaryResult<T>>): Promise<UnaryResult<T>> {
     const labels = { dependency: this.name };
     // While the one half-open probe is out, cockatiel holds every other call
     // until the probe settles: up to a whole timeout for a hung dependency.
     // Refuse them at once instead, as an open circuit does.
     if (this.breaker?.state === CircuitState.HalfOpen) {
       this.#metrics.calls.inc({ ...labels, outcome: 'circuit_open' });
+      trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'halfopen' });
       throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
     }
     const giveUp = scope.deadline ? deadlineSignal(scope.deadline) : undefined;
@@ -92,11 +103,24 @@ export class DependencyGuard {
       }, signal);
       const result = await raceAbort(work, giveUp, () => !started);
       this.#metrics.calls.inc({ ...labels, outcome: 'ok' });
+      this.#recordRetries(result.previousAttempts);
       return result;
     } catch (error) {
-      this.#metrics.calls.inc({ ...labels, outcome: outcomeOf(error) });
+      const outcome = outcomeOf(error);
+      this.#metrics.calls.inc({ ...labels, outcome });
+      this.#recordRetries(previousAttemptsOf((error as { metadata?: Metadata }).metadata));
+      if (outcome === 'deadline_exceeded') this.#metrics.timeouts.inc(labels);
+      if (outcome === 'circuit_open') {
+        trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'open' });
+      }
       throw error;
     }
+  }
+
+  #recordRetries(previousAttempts: number): void {
+    if (previousAttempts === 0) return;
+    this.#metrics.retries.inc({ dependency: this.name }, previousAttempts);
+    trace.getActiveSpan()?.addEvent('retry', { dependency: this.name, 'rpc.grpc.previous_attempts': previousAttempts });
   }
 }
 

@@ -1,7 +1,8 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { MetricsRegistry } from '@demo/platform';
 
 /** What the defenses do, per dependency, for Prometheus and for the scenario runner's charts. */
-export function resilienceMetrics(registry: Registry) {
+export function resilienceMetrics(registry: MetricsRegistry) {
   const dependency = ['dependency'] as const;
   /** Read at scrape time rather than updated on every call. */
   const inFlightSources = new Map<string, () => number>();
@@ -38,6 +39,18 @@ export function resilienceMetrics(registry: Registry) {
       name: 'aggregator_dependency_calls_total',
       help: 'Calls to a dependency as the aggregator asked for them (before retries), by outcome.',
       labelNames: [...dependency, 'outcome'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'aggregator_retries_total',
+      help: 'Retry attempts grpc-js made for calls to a dependency (within the retry budget).',
+      labelNames: dependency,
+      registers: [registry],
+    }),
+    timeouts: new Counter({
+      name: 'aggregator_timeouts_total',
+      help: 'Calls to a dependency that ran out of time (DEADLINE_EXCEEDED), queueing in the bulkhead included.',
+      labelNames: dependency,
       registers: [registry],
     }),
     fallbacks: new Counter({

@@ -1,4 +1,6 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
+import { callTraceOf } from '../telemetry/call-trace.js';
 import { isInfrastructure } from '../interceptors/method.js';
 import { drawFault, statusFromCode, type FaultDecision } from './fault.js';
 import type { FaultState } from './fault-state.js';
@@ -27,9 +29,25 @@ export function faultInterceptor(options: {
 
     let timer: NodeJS.Timeout | undefined;
     let cancelled = false;
+    let delaySpan: Span | undefined;
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
+        const callTrace = callTraceOf(metadata);
+        if (decision.delayMs > 0) {
+          const attributes = { 'fault.kind': 'delay', 'fault.delay_ms': decision.delayMs };
+          callTrace?.addEvent('fault.injected', attributes);
+          // A span for the wait itself, so the trace shows where the time went.
+          delaySpan = callTrace?.childSpan('fault.delay', attributes);
+        }
+        if (decision.abortCode !== undefined) {
+          callTrace?.addEvent('fault.injected', {
+            'fault.kind': 'abort',
+            'fault.grpc_code': decision.abortCode,
+            'fault.status': status[decision.abortCode] ?? String(decision.abortCode),
+          });
+        }
         const proceed = () => {
+          delaySpan?.end();
           if (cancelled) return;
           if (decision.abortCode === undefined) {
             next(metadata);
@@ -47,6 +65,8 @@ export function faultInterceptor(options: {
       .withOnCancel(() => {
         cancelled = true;
         clearTimeout(timer);
+        delaySpan?.setAttribute('fault.cut_short_by', 'cancellation');
+        delaySpan?.end();
       })
       .build();
     return new ServerInterceptingCall(call, { start: (next) => next(listener) });

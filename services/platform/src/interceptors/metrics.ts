@@ -5,7 +5,7 @@ import {
   status,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
-import type { GrpcServerMetrics } from '../metrics.js';
+import { traceExemplar, type GrpcServerMetrics } from '../metrics.js';
 import { methodInfo } from './method.js';
 import { goCodeName } from './status-names.js';
 
@@ -15,12 +15,18 @@ export function metricsInterceptor(metrics: GrpcServerMetrics): ServerIntercepto
     const { service, method, type } = methodInfo(definition);
     const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
     metrics.started.inc(labels);
-    const stopTimer = metrics.handlingSeconds.startTimer(labels);
+    const started = performance.now();
     let finished = false;
     const finish = (code: status) => {
       if (finished) return;
       finished = true;
-      stopTimer();
+      // Called inside the call's trace context, so the exemplar names its trace.
+      const exemplarLabels = traceExemplar();
+      metrics.handlingSeconds.observe({
+        labels,
+        value: (performance.now() - started) / 1000,
+        ...(exemplarLabels ? { exemplarLabels } : {}),
+      });
       metrics.handled.inc({ ...labels, grpc_code: goCodeName(code) });
     };
     const listener = new ServerListenerBuilder()

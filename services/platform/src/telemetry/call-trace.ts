@@ -1,0 +1,116 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
+
+/**
+ * What the interceptors learn about one incoming call, for its trace.
+ *
+ * @opentelemetry/instrumentation-grpc starts a call's server span only when
+ * the handler runs, after the interceptors. So interceptors record here what
+ * they did (a fault injected, a token refused); when the handler runs, its
+ * span takes those events; when it never runs (the call was refused or
+ * aborted first), a server span is made here, under the caller's context,
+ * so the refusal still shows in the trace.
+ */
+export class CallTrace {
+  readonly path: string;
+  readonly started = Date.now();
+  /** The caller's trace context, from the incoming metadata. */
+  readonly parent: Context;
+  #events: { name: string; attributes: Attributes; time: number }[] = [];
+  #handlerSpan: Span | undefined;
+
+  constructor(path: string, metadata: Metadata) {
+    this.path = path;
+    this.parent = propagation.extract(ROOT_CONTEXT, metadata, metadataGetter);
+  }
+
+  /** Records an event for the call's server span, whichever span that turns out to be. */
+  addEvent(name: string, attributes: Attributes = {}): void {
+    const event = { name, attributes, time: Date.now() };
+    if (this.#handlerSpan) this.#handlerSpan.addEvent(name, attributes, event.time);
+    else this.#events.push(event);
+  }
+
+  /** Called as the handler starts, inside the instrumentation's server span. */
+  attachHandlerSpan(span: Span): void {
+    this.#handlerSpan = span;
+    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time);
+    this.#events = [];
+  }
+
+  get handled(): boolean {
+    return this.#handlerSpan !== undefined;
+  }
+
+  /**
+   * For a call that ended before its handler ran: a server span from the
+   * call's start to now, with the recorded events and the status. Returns
+   * the context holding it, for whatever logs the outcome.
+   */
+  endUnhandled(callStatus: Pick<StatusObject, 'code' | 'details'>): Context {
+    const tracer = trace.getTracer('@demo/platform');
+    const [, service = '', method = ''] = this.path.split('/');
+    const span = tracer.startSpan(
+      `grpc.${this.path.slice(1)}`,
+      {
+        kind: SpanKind.SERVER,
+        startTime: this.started,
+        attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method },
+      },
+      this.parent,
+    );
+    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time);
+    span.setAttribute('rpc.grpc.status_code', callStatus.code);
+    if (callStatus.code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: callStatus.details });
+    span.end();
+    return trace.setSpan(this.parent, span);
+  }
+
+  /** Starts a span under the caller's context, for work done before the handler (a fault's delay). */
+  childSpan(name: string, attributes: Attributes): Span {
+    return trace.getTracer('@demo/platform').startSpan(name, { attributes }, this.parent);
+  }
+}
+
+const metadataGetter = {
+  get: (carrier: Metadata, key: string) => carrier.get(key).map(String),
+  keys: (carrier: Metadata) => Object.keys(carrier.getMap()),
+};
+
+/**
+ * Each call's CallTrace, keyed by its metadata object: the same object
+ * travels from the first interceptor to the handler, and the entry goes when
+ * the call does.
+ */
+const traces = new WeakMap<Metadata, CallTrace>();
+
+export function beginCallTrace(path: string, metadata: Metadata): CallTrace {
+  const callTrace = new CallTrace(path, metadata);
+  traces.set(metadata, callTrace);
+  return callTrace;
+}
+
+export function callTraceOf(metadata: Metadata): CallTrace | undefined {
+  return traces.get(metadata);
+}
+
+/** Called by the handler adapters as a handler starts. */
+export function attachActiveSpan(metadata: Metadata): void {
+  const span = trace.getActiveSpan();
+  if (span) traces.get(metadata)?.attachHandlerSpan(span);
+}
+
+/** Runs `fn` with `ctx` active, so logs and exemplars inside it carry its trace. */
+export function withContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
+}
