@@ -132,6 +132,9 @@ test('one GetUserHome is one trace: aggregator server span, its two client spans
   );
   const serviceNames = new Set(spans.map((s) => s.service));
   assert.deepEqual([...serviceNames].sort(), ['aggregator', 'recommendation', 'user']);
+  for (const service of [system.aggregator, system.user, ...system.recommendations]) {
+    assert.doesNotMatch(service.stderr.join(''), /loaded before/, `${service.name}: the preload ran before grpc-js loaded`);
+  }
 });
 
 test('an injected fault and the fallback show on the trace', async () => {
