@@ -1,16 +1,18 @@
 # The commands a person types. Each runs an npm script, so it runs on the
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
-.PHONY: install build test lint format run token load scenario fault-on fault-off fault-status clean
+.PHONY: install build test lint format run token load scenario bench fault-on fault-off fault-status clean
 
 GRPCURL_VERSION := v1.9.4
+GHZ_VERSION := v0.120.0
 # The official OTLP .proto files, as the OpenTelemetry project publishes them
 # on Maven Central; the telemetry tests build their OTLP receiver from them.
 OTLP_PROTO_VERSION := 1.11.0-alpha
 
-install: ## Install every dependency (Node 24 included) exactly as locked; grpcurl and the OTLP protos into .tools
+install: ## Install every dependency (Node 24 included) exactly as locked; grpcurl, ghz and the OTLP protos into .tools
 	npm ci
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
 
@@ -37,6 +39,9 @@ load: ## Open-loop GetUserHome load on the running system (RATE=100 DURATION=30 
 
 scenario: build ## Every failure scenario, defenses on and off, into a report under reports/ (SCENARIO=name for one)
 	@npm run -s scenario
+
+bench: build ## Throughput and latency of each layer against a bare grpc-js echo, into BENCHMARKS.md
+	@npm run -s bench
 
 fault-on: ## Inject a fault on every recommendation replica (DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50, HANG=1)
 	@npm run -s fault -- on

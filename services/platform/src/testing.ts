@@ -105,15 +105,25 @@ export async function startService(options: {
   waitForServing?: boolean;
   /** Called with every stdout and stderr line as it arrives (the local launcher prints them). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** CPUs to pin the process to (taskset's list, "1"), so a benchmark's load runs apart from it. */
+  cpus?: string;
+  /** Start with the telemetry preload (default), as the image does. */
+  preload?: boolean;
+  /** Keep stdout lines in `logs` (default). A benchmark discards them instead; give it fixed ports then. */
+  collectLogs?: boolean;
 }): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [`--import=${telemetryPreload}`, options.entry], {
+  const nodeArgs = options.preload === false ? [options.entry] : [`--import=${telemetryPreload}`, options.entry];
+  const [command, args] = options.cpus
+    ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child = spawn(command, args, {
     env: { LOG_LEVEL: 'info', ...baseEnv(), GRPC_PORT: '0', METRICS_PORT: '0', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.collectLogs === false ? 'ignore' : 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
@@ -126,7 +136,7 @@ export async function startService(options: {
       }
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr.push(chunk);
     for (const line of chunk.split('\n').filter(Boolean)) options.onLine?.(line, 'stderr');
   });

@@ -17,6 +17,10 @@ export interface LocalSystemOptions {
   env?: Partial<Record<LocalServiceName | 'all', Record<string, string>>>;
   /** Every output line of every service, as it arrives. */
   onLine?: (service: LocalServiceName, line: string) => void;
+  /** CPUs to pin every service to (taskset's list), apart from a benchmark's load. */
+  cpus?: string;
+  /** Keep each service's log lines (default); a benchmark discards them. */
+  collectLogs?: boolean;
   /** Told when a service exits while the system is not stopping. */
   onUnexpectedExit?: (service: LocalServiceName, code: number | null) => void;
 }
@@ -53,6 +57,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         ...options.env?.[name],
       },
       ...(options.onLine ? { onLine: (line: string) => options.onLine?.(name, line) } : {}),
+      ...(options.cpus ? { cpus: options.cpus } : {}),
+      ...(options.collectLogs === false ? { collectLogs: false } : {}),
     });
     running.add(service);
     void service.exited.then((code) => {

@@ -6,7 +6,7 @@ import { loadProtos, mintToken, secretKey, toFaultMessage, unaryCall } from '@de
 import { startRedis, waitFor, type RedisProcess } from '@demo/platform/testing';
 import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
 import { startPrometheus, type PrometheusServer } from './prometheus.js';
 
 // The three real services export to a real OTLP receiver and are scraped by
@@ -133,7 +133,11 @@ test('one GetUserHome is one trace: aggregator server span, its two client spans
   const serviceNames = new Set(spans.map((s) => s.service));
   assert.deepEqual([...serviceNames].sort(), ['aggregator', 'recommendation', 'user']);
   for (const service of [system.aggregator, system.user, ...system.recommendations]) {
-    assert.doesNotMatch(service.stderr.join(''), /loaded before/, `${service.name}: the preload ran before grpc-js loaded`);
+    assert.doesNotMatch(
+      service.stderr.join(''),
+      /loaded before/,
+      `${service.name}: the preload ran before grpc-js loaded`,
+    );
   }
 });
 

@@ -1,7 +1,8 @@
 /**
- * An OTLP/gRPC trace receiver for tests, built from the official OTLP proto
- * definitions (fetched by `make install` into .tools/otlp-proto): it
- * collects every span the services export, as Jaeger's OTLP port would.
+ * An OTLP/gRPC trace receiver, built from the official OTLP proto
+ * definitions (fetched by `make install` into .tools/otlp-proto): it takes
+ * every span the services export, as Jaeger's OTLP port would, and keeps
+ * them for tests to inspect (or only counts them, for benchmarks).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -51,11 +52,16 @@ interface ExportRequest {
 
 export interface OtlpReceiver {
   endpoint: string;
+  /** Every span received, unless started with keep: false. */
   spans: ReceivedSpan[];
+  /** How many spans arrived. */
+  readonly count: number;
   stop(): Promise<void>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
+  const keep = options.keep ?? true;
+  let count = 0;
   if (!existsSync(protoDir)) throw new Error(`${protoDir} is missing: run make install`);
   const definition = protoLoader.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto', {
     includeDirs: [protoDir],
@@ -75,6 +81,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       for (const resourceSpans of call.request.resourceSpans) {
         const resource = attributesOf(resourceSpans.resource?.attributes ?? []);
         for (const scope of resourceSpans.scopeSpans) {
+          count += scope.spans.length;
+          if (!keep) continue;
           for (const span of scope.spans) {
             spans.push({
               service: String(resource['service.name'] ?? ''),
@@ -101,6 +109,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    get count() {
+      return count;
+    },
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }
