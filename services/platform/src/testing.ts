@@ -148,24 +148,33 @@ export async function startService(options: {
   const stillRunning = () => {
     if (exitedEarly) throw new GiveUp(`${options.name} exited: ${stderr.join('')}`);
   };
-  // A port given up front is known; port 0 is learned from the "serving" and
-  // "metrics listening" log lines (so LOG_LEVEL must keep info lines then).
-  const port =
-    Number(env.GRPC_PORT) ||
-    (await waitFor(`${options.name} to bind its port`, () => {
-      stillRunning();
-      const serving = logs.find((line) => line['msg'] === 'serving');
-      return typeof serving?.['address'] === 'string' ? Number(serving['address'].split(':').pop()) : undefined;
-    }));
-  const address = `127.0.0.1:${port}`;
-  const metricsLine = logs.find((line) => line['msg'] === 'metrics listening');
-  const metricsPort =
-    Number(env.METRICS_PORT) || (typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined);
-  if (options.waitForServing !== false) {
-    await waitFor(`${options.name} to report SERVING`, async () => {
-      stillRunning();
-      return (await checkHealth(address)) === 'SERVING' ? true : undefined;
-    });
+  let port: number;
+  let address: string;
+  let metricsPort: number | undefined;
+  try {
+    // A port given up front is known; port 0 is learned from the "serving" and
+    // "metrics listening" log lines (so LOG_LEVEL must keep info lines then).
+    port =
+      Number(env.GRPC_PORT) ||
+      (await waitFor(`${options.name} to bind its port`, () => {
+        stillRunning();
+        const serving = logs.find((line) => line['msg'] === 'serving');
+        return typeof serving?.['address'] === 'string' ? Number(serving['address'].split(':').pop()) : undefined;
+      }));
+    address = `127.0.0.1:${port}`;
+    const metricsLine = logs.find((line) => line['msg'] === 'metrics listening');
+    metricsPort =
+      Number(env.METRICS_PORT) || (typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined);
+    if (options.waitForServing !== false) {
+      await waitFor(`${options.name} to report SERVING`, async () => {
+        stillRunning();
+        return (await checkHealth(address)) === 'SERVING' ? true : undefined;
+      });
+    }
+  } catch (error) {
+    // Never leave a half-started process behind.
+    child.kill('SIGKILL');
+    throw error;
   }
   return {
     name: options.name,

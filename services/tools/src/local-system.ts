@@ -77,11 +77,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     );
 
   try {
-    const [user, a, b] = await Promise.all([
+    // allSettled, so that when one fails to start, the others have finished starting and can be stopped.
+    const started = await Promise.allSettled([
       start('user', serviceEntry.user, ports.user?.grpc || (await freePort()), {}),
       startRecommendation(0),
       startRecommendation(1),
     ]);
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    const [user, a, b] = started.map((result) => (result as PromiseFulfilledResult<ServiceProcess>).value) as [
+      ServiceProcess,
+      ServiceProcess,
+      ServiceProcess,
+    ];
     const aggregator = await start(
       'aggregator',
       serviceEntry.aggregator,

@@ -8,15 +8,18 @@
 import { register } from 'node:module';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 
-// The channel tells the loader which modules instrumentations hook, so only
-// those are wrapped rather than every module the service imports.
-const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-// module.registerHooks() (synchronous) replaces register(), but its loader
-// hook cannot run CommonJS required from ESM before Node 24.11.1; the
-// asynchronous hooks work on every Node 24.
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+// Switched off, the SDK costs nothing: not even the loader hook.
+if (process.env['OTEL_SDK_DISABLED']?.toLowerCase() !== 'true') {
+  // The channel tells the loader which modules instrumentations hook, so only
+  // those are wrapped rather than every module the service imports.
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  // module.registerHooks() (synchronous) replaces register(), but its loader
+  // hook cannot run CommonJS required from ESM before Node 24.11.1; the
+  // asynchronous hooks work on every Node 24.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
-const { startTelemetry } = await import('./sdk.js');
-await startTelemetry();
-await waitForAllMessagesAcknowledged();
+  const { startTelemetry } = await import('./sdk.js');
+  await startTelemetry();
+  await waitForAllMessagesAcknowledged();
+}

@@ -14,7 +14,6 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
  * describe the process; OTEL_BSP_* bound the export queue.
  */
 export async function startTelemetry(): Promise<void> {
-  if (process.env['OTEL_SDK_DISABLED']?.toLowerCase() === 'true') return;
   if (process.env['OTEL_LOG_LEVEL'] === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
   // Instrumentations hook module loading when they are constructed, so they

@@ -122,7 +122,12 @@ async function homeCase(mode: 'off' | '10%' | '100%', degraded = false): Promise
   userClient.close();
   const userId = response.user?.id ?? '1';
   const token = await mintToken({ key, subject: 'bench', role: 'user', ttlSeconds: 3600 });
-  if (degraded) await hangRecommendationsAndOpenBreaker(system, userId, token);
+  if (degraded) {
+    await hangRecommendationsAndOpenBreaker(system, userId, token).catch(async (error: unknown) => {
+      await system.stop();
+      throw error;
+    });
+  }
   return {
     address: system.aggregator.address,
     call: 'demo.aggregator.v1.AggregatorService/GetUserHome',
@@ -237,9 +242,7 @@ async function measure(benchCase: Case): Promise<Measurement> {
     for (let i = 0; i < config.REPEATS; i += 1) {
       const result = await ghz(config.BENCH_SECONDS);
       rpsRuns.push(result.rps);
-      errors += Object.entries(result.statuses)
-        .filter(([code]) => code !== 'OK')
-        .reduce((sum, [, n]) => sum + n, 0);
+      errors += result.errors;
     }
     const rps = median(rpsRuns);
     const rate = Math.max(1, Math.round(rps / 2));
