@@ -46,12 +46,29 @@ export class UserHomeAssembler {
   ): Promise<UserHome> {
     const userId = parseUserId(request.userId);
     const limit = resolveLimit(request.recommendationLimit);
-    const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
 
     // Aborting `siblings` cancels whatever call is still running once the
     // required one has failed; the caller going away cancels both.
     const siblings = new AbortController();
-    const signal = AbortSignal.any([caller.signal, siblings.signal]);
+    const signal = siblings.signal;
+    const onCallerAbort = () => siblings.abort(caller.signal.reason);
+    if (caller.signal.aborted) onCallerAbort();
+    else caller.signal.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      return await this.#assemble(userId, limit, caller, signal, siblings);
+    } finally {
+      caller.signal.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  async #assemble(
+    userId: string,
+    limit: number,
+    caller: { deadline: Date | undefined; signal: AbortSignal },
+    signal: AbortSignal,
+    siblings: AbortController,
+  ): Promise<UserHome> {
+    const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
     const scope = (dependency: DependencyName) => ({
       deadline: timeoutMs
         ? downstreamDeadline({

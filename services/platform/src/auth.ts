@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 
 export type Role = 'user' | 'admin';
@@ -16,10 +17,17 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
+/** An HS256 key, imported once: jose re-imports a raw byte array on every call. */
+export type SecretKey = KeyObject;
+
+export function secretKey(secret: string): SecretKey {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
 const algorithm = 'HS256';
 
 /** Verifies an HS256 bearer token and returns who it names; throws InvalidTokenError. */
-export async function verifyToken(token: string, key: Uint8Array): Promise<Principal> {
+export async function verifyToken(token: string, key: SecretKey): Promise<Principal> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: [algorithm],
@@ -37,7 +45,7 @@ export async function verifyToken(token: string, key: Uint8Array): Promise<Princ
 }
 
 export async function mintToken(options: {
-  key: Uint8Array;
+  key: SecretKey;
   subject: string;
   role: Role;
   ttlSeconds: number;
@@ -50,6 +58,39 @@ export async function mintToken(options: {
     .sign(options.key);
 }
 
-export function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/**
+ * Remembers tokens already verified, until they expire (at most a minute),
+ * so a client that sends the same token on every call pays for one HMAC check
+ * a minute instead of one per call. Only valid tokens are kept, and only
+ * `capacity` of them, oldest out first.
+ */
+export class VerifiedTokenCache {
+  readonly #entries = new Map<string, { principal: Principal; until: number }>();
+  readonly #capacity: number;
+  readonly #key: SecretKey;
+
+  constructor(key: SecretKey, capacity = 10_000) {
+    this.#key = key;
+    this.#capacity = capacity;
+  }
+
+  async verify(token: string, now = Date.now()): Promise<Principal> {
+    const cached = this.#entries.get(token);
+    if (cached && cached.until > now) return cached.principal;
+    this.#entries.delete(token);
+    const principal = await verifyToken(token, this.#key);
+    const expires = decodeExpiry(token);
+    if (this.#entries.size >= this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(token, { principal, until: Math.min(expires, now + 60_000) });
+    return principal;
+  }
+}
+
+/** exp in ms, from a token jose has just verified. */
+function decodeExpiry(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+  return (payload.exp ?? 0) * 1000;
 }

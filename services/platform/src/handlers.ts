@@ -48,20 +48,31 @@ export type Send<Response> = (message: Response) => Promise<void>;
  * INTERNAL with the stack logged.
  */
 export function rpcHandlers(logger: Logger, draining: AbortSignal) {
-  function contextOf(call: SurfaceCall): CallContext {
+  /**
+   * The handler's context, and `settle`, to call once the answer is out:
+   * grpc-js reports every call as cancelled once it is over, and only a
+   * cancellation before that should abort the handler's work.
+   */
+  function contextOf(call: SurfaceCall): { ctx: CallContext; settle: () => void } {
     // The instrumentation's server span is active now; it takes what the interceptors recorded.
     attachActiveSpan(call.metadata);
     const controller = new AbortController();
-    call.on('cancelled', () => controller.abort(new DOMException('call cancelled', 'AbortError')));
+    let settled = false;
+    call.on('cancelled', () => {
+      if (!settled) controller.abort(new DOMException('call cancelled', 'AbortError'));
+    });
     const deadline = call.getDeadline();
     const deadlineDate =
       deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined;
     return {
-      signal: controller.signal,
-      deadline: deadlineDate,
-      draining,
-      metadata: call.metadata,
-      log: logger.child({ method: call.getPath() }),
+      ctx: {
+        signal: controller.signal,
+        deadline: deadlineDate,
+        draining,
+        metadata: call.metadata,
+        log: logger.child({ method: call.getPath() }),
+      },
+      settle: () => (settled = true),
     };
   }
 
@@ -86,10 +97,16 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
       handler: (request: Request, ctx: CallContext) => Promise<Response>,
     ): handleUnaryCall<Request, Response> {
       return (call: ServerUnaryCall<Request, Response>, callback) => {
-        const ctx = contextOf(call);
+        const { ctx, settle } = contextOf(call);
         handler(call.request, ctx).then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(failure(error, ctx)),
+          (response) => {
+            settle();
+            callback(null, response);
+          },
+          (error: unknown) => {
+            settle();
+            callback(failure(error, ctx));
+          },
         );
       };
     },
@@ -98,10 +115,16 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
       handler: (request: Request, send: Send<Response>, ctx: CallContext) => Promise<void>,
     ): handleServerStreamingCall<Request, Response> {
       return (call: ServerWritableStream<Request, Response>) => {
-        const ctx = contextOf(call);
+        const { ctx, settle } = contextOf(call);
         handler(call.request, sender(call, ctx.signal), ctx).then(
-          () => call.end(),
-          (error: unknown) => call.emit('error', failure(error, ctx)),
+          () => {
+            settle();
+            call.end();
+          },
+          (error: unknown) => {
+            settle();
+            call.emit('error', failure(error, ctx));
+          },
         );
       };
     },
@@ -112,10 +135,16 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
       return (call: ServerReadableStream<Request, Response>, callback) => {
         // Without destroyOnReturn: false the iterator destroys the call when the
         // client half-closes, before the handler has answered.
-        const ctx = contextOf(call);
+        const { ctx, settle } = contextOf(call);
         handler(call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>, ctx).then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(failure(error, ctx)),
+          (response) => {
+            settle();
+            callback(null, response);
+          },
+          (error: unknown) => {
+            settle();
+            callback(failure(error, ctx));
+          },
         );
       };
     },
@@ -124,14 +153,20 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
       handler: (requests: AsyncIterable<Request>, send: Send<Response>, ctx: CallContext) => Promise<void>,
     ): handleBidiStreamingCall<Request, Response> {
       return (call: ServerDuplexStream<Request, Response>) => {
-        const ctx = contextOf(call);
+        const { ctx, settle } = contextOf(call);
         handler(
           call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>,
           sender(call, ctx.signal),
           ctx,
         ).then(
-          () => call.end(),
-          (error: unknown) => call.emit('error', failure(error, ctx)),
+          () => {
+            settle();
+            call.end();
+          },
+          (error: unknown) => {
+            settle();
+            call.emit('error', failure(error, ctx));
+          },
         );
       };
     },

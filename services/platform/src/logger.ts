@@ -5,17 +5,25 @@ export type { Logger };
 
 /** Structured JSON logs on stdout, one object per line, naming the service (and pod) on every line. */
 export function createLogger(options: { service: string; podName?: string | undefined; level: string }): Logger {
-  return pino({
-    level: options.level,
-    base: { service: options.service, ...(options.podName ? { pod: options.podName } : {}) },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    // Every line logged inside a call names its trace and span, so it leads to the trace in Jaeger.
-    mixin() {
-      const span = trace.getActiveSpan();
-      if (!span) return {};
-      const { traceId, spanId } = span.spanContext();
-      return { trace_id: traceId, span_id: spanId };
+  // Buffered writes: a write per line (one per call) cost a quarter of a busy
+  // service's CPU. Lines go out in 4 KiB batches, and at least every 200 ms
+  // when traffic is light; pino flushes synchronously on exit.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 200).unref();
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service, ...(options.podName ? { pod: options.podName } : {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Every line logged inside a call names its trace and span, so it leads to the trace in Jaeger.
+      mixin() {
+        const span = trace.getActiveSpan();
+        if (!span) return {};
+        const { traceId, spanId } = span.spanContext();
+        return { trace_id: traceId, span_id: spanId };
+      },
     },
-  });
+    destination,
+  );
 }

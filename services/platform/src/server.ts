@@ -4,6 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { MetricsRegistry } from './metrics.js';
 import type { Logger } from './logger.js';
+import type { SecretKey } from './auth.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
 import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
 import { loggingInterceptor } from './interceptors/logging.js';
@@ -21,7 +22,7 @@ export interface GrpcServerOptions {
   metrics: MetricsRegistry;
   /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
   reflection: PackageDefinition;
-  auth?: { policy: AuthPolicy; key: Uint8Array };
+  auth?: { policy: AuthPolicy; key: SecretKey };
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
   maxConnectionAgeMs: number;

@@ -23,6 +23,9 @@ export interface ReceivedSpan {
   statusCode: number;
   attributes: Record<string, string | number | boolean>;
   events: { name: string; attributes: Record<string, string | number | boolean> }[];
+  /** ms since the epoch. */
+  startMs: number;
+  durationMs: number;
 }
 
 interface AnyValue {
@@ -45,6 +48,8 @@ interface OtlpSpan {
   attributes: KeyValue[];
   events: { name: string; attributes: KeyValue[] }[];
   status: { code: string } | null;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
 }
 interface ExportRequest {
   resourceSpans: { resource: { attributes: KeyValue[] } | null; scopeSpans: { spans: OtlpSpan[] }[] }[];
@@ -94,6 +99,8 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
               statusCode: statusCodes.indexOf(span.status?.code ?? 'STATUS_CODE_UNSET'),
               attributes: attributesOf(span.attributes),
               events: span.events.map((event) => ({ name: event.name, attributes: attributesOf(event.attributes) })),
+              startMs: Number(BigInt(span.startTimeUnixNano) / 1000n) / 1000,
+              durationMs: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6,
             });
           }
         }

@@ -93,15 +93,17 @@ export class DependencyGuard {
       trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'halfopen' });
       throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
     }
-    const giveUp = scope.deadline ? deadlineSignal(scope.deadline) : undefined;
-    const signal = giveUp ? AbortSignal.any([scope.signal, giveUp]) : scope.signal;
     let started = false;
     try {
-      const work = this.#policy.execute(() => {
-        started = true;
-        return call(scope);
-      }, signal);
-      const result = await raceAbort(work, giveUp, () => !started);
+      const result = await untilQueuedPastDeadline(
+        scope,
+        (queued) =>
+          this.#policy.execute(() => {
+            started = true;
+            return call(scope);
+          }, queued),
+        () => !started,
+      );
       this.#metrics.calls.inc({ ...labels, outcome: 'ok' });
       this.#recordRetries(result.previousAttempts);
       return result;
@@ -129,28 +131,43 @@ function outcomeOf(error: unknown): string {
   return (describeFailure(error).split(':')[0] ?? 'error').toLowerCase();
 }
 
-function deadlineSignal(deadline: Date): AbortSignal {
-  return AbortSignal.timeout(Math.max(0, deadline.getTime() - Date.now()));
-}
-
 /**
- * Settles with `work`, or rejects with DeadlineWhileQueuedError when `giveUp`
- * aborts while `stillQueued()`; a call already running ends on its own gRPC deadline.
+ * Runs `work`, handing it a signal that aborts when the caller goes away or
+ * when the deadline passes while the call still waits for a bulkhead slot
+ * (cockatiel then drops it from the queue); in the second case it rejects at
+ * once with DeadlineWhileQueuedError. A call already running ends on its own
+ * gRPC deadline instead. A plain timer, cleared when the call settles: this
+ * runs on every call, and AbortSignal.timeout and AbortSignal.any would
+ * leave a timer and a DOMException behind for each.
  */
-async function raceAbort<T>(work: Promise<T>, giveUp: AbortSignal | undefined, stillQueued: () => boolean): Promise<T> {
-  if (!giveUp) return work;
-  let onAbort: (() => void) | undefined;
+async function untilQueuedPastDeadline<T>(
+  scope: CallScope,
+  work: (queued: AbortSignal) => Promise<T>,
+  stillQueued: () => boolean,
+): Promise<T> {
+  const queued = new AbortController();
+  const onCallerAbort = () => queued.abort(scope.signal.reason);
+  if (scope.signal.aborted) onCallerAbort();
+  else scope.signal.addEventListener('abort', onCallerAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const pending = work(queued.signal);
   const abandoned = new Promise<never>((_resolve, reject) => {
-    onAbort = () => {
-      if (stillQueued()) reject(new DeadlineWhileQueuedError('deadline passed before a bulkhead slot freed'));
-    };
-    giveUp.addEventListener('abort', onAbort, { once: true });
+    if (!scope.deadline) return;
+    timer = setTimeout(
+      () => {
+        if (!stillQueued()) return;
+        queued.abort();
+        reject(new DeadlineWhileQueuedError('deadline passed before a bulkhead slot freed'));
+      },
+      Math.max(0, scope.deadline.getTime() - Date.now()),
+    );
   });
   try {
-    return await Promise.race([work, abandoned]);
+    return await Promise.race([pending, abandoned]);
   } finally {
-    if (onAbort) giveUp.removeEventListener('abort', onAbort);
+    clearTimeout(timer);
+    scope.signal.removeEventListener('abort', onCallerAbort);
     // The work may still settle after we stopped waiting; nobody listens then.
-    work.catch(() => undefined);
+    pending.catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { mintToken } from '../auth.js';
+import { mintToken, type SecretKey } from '../auth.js';
 import { unaryCall } from '../client.js';
 import type { Logger } from '../logger.js';
 import type { Fault as FaultMessage, Fault__Output } from '../generated/demo/fault/v1/Fault.js';
@@ -31,7 +31,7 @@ export class FaultCoordinator {
   readonly #peers: FaultPeers;
   readonly #replica: () => string;
   readonly #Client: FaultClientConstructor;
-  readonly #key: Uint8Array;
+  readonly #key: SecretKey;
   readonly #logger: Logger;
 
   constructor(options: {
@@ -40,7 +40,7 @@ export class FaultCoordinator {
     replica: () => string;
     FaultServiceClient: FaultClientConstructor;
     /** Signs the token this replica shows its peers when it asks for their fault. */
-    key: Uint8Array;
+    key: SecretKey;
     logger: Logger;
   }) {
     this.#state = options.state;

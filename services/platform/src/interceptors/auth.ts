@@ -1,5 +1,5 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { InvalidTokenError, roleSatisfies, verifyToken, type Role } from '../auth.js';
+import { InvalidTokenError, roleSatisfies, VerifiedTokenCache, type Role, type SecretKey } from '../auth.js';
 import type { Logger } from '../logger.js';
 
 /** Which role each protected method needs, by full path. Methods not named need no token. */
@@ -9,7 +9,8 @@ export type AuthPolicy = Readonly<Record<string, Role>>;
  * Checks `authorization: Bearer <JWT>` before the handler sees the call.
  * Missing or bad token: UNAUTHENTICATED; valid but not allowed: PERMISSION_DENIED.
  */
-export function authInterceptor(options: { policy: AuthPolicy; key: Uint8Array; logger: Logger }): ServerInterceptor {
+export function authInterceptor(options: { policy: AuthPolicy; key: SecretKey; logger: Logger }): ServerInterceptor {
+  const tokens = new VerifiedTokenCache(options.key);
   return (definition, call) => {
     const required = options.policy[definition.path];
     if (required === undefined) return new ServerInterceptingCall(call);
@@ -24,7 +25,7 @@ export function authInterceptor(options: { policy: AuthPolicy; key: Uint8Array; 
           });
           return;
         }
-        verifyToken(token, options.key).then(
+        tokens.verify(token).then(
           (principal) => {
             if (roleSatisfies(principal.role, required)) {
               next(metadata);

@@ -24,14 +24,20 @@ import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 export class CallTrace {
   readonly path: string;
   readonly started = Date.now();
-  /** The caller's trace context, from the incoming metadata. */
-  readonly parent: Context;
+  readonly #metadata: Metadata;
+  #parent: Context | undefined;
   #events: { name: string; attributes: Attributes; time: number }[] = [];
   #handlerSpan: Span | undefined;
 
   constructor(path: string, metadata: Metadata) {
     this.path = path;
-    this.parent = propagation.extract(ROOT_CONTEXT, metadata, metadataGetter);
+    this.#metadata = metadata;
+  }
+
+  /** The caller's trace context, read from the metadata only when a span here needs it (most calls never do). */
+  get parent(): Context {
+    this.#parent ??= propagation.extract(ROOT_CONTEXT, this.#metadata, metadataGetter);
+    return this.#parent;
   }
 
   /** Records an event for the call's server span, whichever span that turns out to be. */
