@@ -69,13 +69,14 @@ interface Measurement {
 const secret = randomBytes(32).toString('hex');
 const key = secretKey(secret);
 const protos = loadProtos();
-let receiver: OtlpReceiver | undefined;
+// Telemetry-on cases export to a real OTLP receiver that only counts what arrives.
+const receiver: OtlpReceiver = await startOtlpReceiver({ keep: false });
 
 const telemetry = (mode: 'off' | '10%' | '100%'): Record<string, string> =>
   mode === 'off'
     ? { OTEL_SDK_DISABLED: 'true' }
     : {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver?.endpoint ?? '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
         OTEL_TRACES_SAMPLER_ARG: mode === '10%' ? '0.1' : '1',
       };
@@ -102,7 +103,9 @@ async function platformCase(mode: 'off' | '10%'): Promise<Target> {
     data: { id },
     caller: () => getUserCaller(user.address, id, 2000),
     processes: [user],
-    stop: async () => void (await user.stop()),
+    stop: async () => {
+      await user.stop();
+    },
   };
 }
 
@@ -192,7 +195,9 @@ const cases: Case[] = [
         data: { message: 'hello' },
         caller: () => echoCaller(echo.address, 2000),
         processes: [echo],
-        stop: async () => void (await echo.stop()),
+        stop: async () => {
+          await echo.stop();
+        },
       };
     },
   },
@@ -280,7 +285,6 @@ async function measure(benchCase: Case): Promise<Measurement> {
   }
 }
 
-receiver = await startOtlpReceiver({ keep: false });
 const results = new Map<string, Measurement>();
 for (const benchCase of cases) {
   process.stdout.write(`${benchCase.label} ... `);
