@@ -92,83 +92,81 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     };
   }
 
+  /**
+   * Runs a handler to its answer: `ok` with what it resolved to, `fail` with
+   * the status its rejection maps to.
+   */
+  function answer<T>(
+    call: SurfaceCall,
+    run: (ctx: CallContext) => Promise<T>,
+    ok: (value: T) => void,
+    fail: (status: ReturnType<typeof failure>) => void,
+  ): void {
+    const { ctx, settle } = contextOf(call);
+    run(ctx).then(
+      (value) => {
+        settle();
+        ok(value);
+      },
+      (error: unknown) => {
+        settle();
+        fail(failure(error, ctx));
+      },
+    );
+  }
+
+  // Without destroyOnReturn: false, iterating a call's requests destroys the
+  // call when the client half-closes, before the handler has answered.
+  const requestsOf = <Request>(call: ServerReadableStream<Request, unknown> | ServerDuplexStream<Request, unknown>) =>
+    call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>;
+
   return {
     unary<Request, Response>(
       handler: (request: Request, ctx: CallContext) => Promise<Response>,
     ): handleUnaryCall<Request, Response> {
-      return (call: ServerUnaryCall<Request, Response>, callback) => {
-        const { ctx, settle } = contextOf(call);
-        handler(call.request, ctx).then(
-          (response) => {
-            settle();
-            callback(null, response);
-          },
-          (error: unknown) => {
-            settle();
-            callback(failure(error, ctx));
-          },
+      return (call: ServerUnaryCall<Request, Response>, callback) =>
+        answer(
+          call,
+          (ctx) => handler(call.request, ctx),
+          (response) => callback(null, response),
+          (status) => callback(status),
         );
-      };
     },
 
     serverStream<Request, Response>(
       handler: (request: Request, send: Send<Response>, ctx: CallContext) => Promise<void>,
     ): handleServerStreamingCall<Request, Response> {
-      return (call: ServerWritableStream<Request, Response>) => {
-        const { ctx, settle } = contextOf(call);
-        handler(call.request, sender(call, ctx.signal), ctx).then(
-          () => {
-            settle();
-            call.end();
-          },
-          (error: unknown) => {
-            settle();
-            call.emit('error', failure(error, ctx));
-          },
+      return (call: ServerWritableStream<Request, Response>) =>
+        answer(
+          call,
+          (ctx) => handler(call.request, sender(call, ctx.signal), ctx),
+          () => call.end(),
+          (status) => call.emit('error', status),
         );
-      };
     },
 
     clientStream<Request, Response>(
       handler: (requests: AsyncIterable<Request>, ctx: CallContext) => Promise<Response>,
     ): handleClientStreamingCall<Request, Response> {
-      return (call: ServerReadableStream<Request, Response>, callback) => {
-        // Without destroyOnReturn: false the iterator destroys the call when the
-        // client half-closes, before the handler has answered.
-        const { ctx, settle } = contextOf(call);
-        handler(call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>, ctx).then(
-          (response) => {
-            settle();
-            callback(null, response);
-          },
-          (error: unknown) => {
-            settle();
-            callback(failure(error, ctx));
-          },
+      return (call: ServerReadableStream<Request, Response>, callback) =>
+        answer(
+          call,
+          (ctx) => handler(requestsOf(call), ctx),
+          (response) => callback(null, response),
+          (status) => callback(status),
         );
-      };
     },
 
     bidiStream<Request, Response>(
       handler: (requests: AsyncIterable<Request>, send: Send<Response>, ctx: CallContext) => Promise<void>,
     ): handleBidiStreamingCall<Request, Response> {
-      return (call: ServerDuplexStream<Request, Response>) => {
-        const { ctx, settle } = contextOf(call);
-        handler(
-          call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>,
-          sender(call, ctx.signal),
-          ctx,
-        ).then(
-          () => {
-            settle();
-            call.end();
-          },
-          (error: unknown) => {
-            settle();
-            call.emit('error', failure(error, ctx));
-          },
+      return (call: ServerDuplexStream<Request, Response>) =>
+        answer(
+          call,
+          (ctx) => handler(requestsOf(call), sender(call, ctx.signal), ctx),
+          () => call.end(),
+          (status) => call.emit('error', status),
         );
-      };
     },
   };
 }

@@ -1,20 +1,12 @@
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { traceExemplar, type GrpcClientMetrics } from '../metrics.js';
-import type { GrpcType } from './method.js';
+import { methodInfo } from './method.js';
 import { goCodeName } from './status-names.js';
 
 /** go-grpc-prometheus's client metrics for every call on a channel: started, handled by code, latency, messages. */
 export function clientMetricsInterceptor(metrics: GrpcClientMetrics): Interceptor {
   return (options, nextCall) => {
-    const definition = options.method_definition;
-    const [, service = '', method = ''] = definition.path.split('/');
-    const type: GrpcType = definition.requestStream
-      ? definition.responseStream
-        ? 'bidi_stream'
-        : 'client_stream'
-      : definition.responseStream
-        ? 'server_stream'
-        : 'unary';
+    const { service, method, type } = methodInfo(options.method_definition);
     const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
     // Read at start, in the caller's context: the status arrives outside it.
     const exemplarLabels = traceExemplar();

@@ -10,7 +10,10 @@ export interface MethodInfo {
   type: GrpcType;
 }
 
-export function methodInfo(definition: ServerMethodDefinition<unknown, unknown>): MethodInfo {
+/** For a server method definition, or a client call's `method_definition`. */
+export function methodInfo(
+  definition: Pick<ServerMethodDefinition<unknown, unknown>, 'path' | 'requestStream' | 'responseStream'>,
+): MethodInfo {
   const [, service = '', method = ''] = definition.path.split('/');
   const type: GrpcType = definition.requestStream
     ? definition.responseStream
