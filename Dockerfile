@@ -1,0 +1,91 @@
+# syntax=docker/dockerfile:1
+#
+# One Dockerfile, one image per service: each service is a target.
+#
+#   docker build --target user           -t grpc-demo-user .
+#   docker build --target recommendation -t grpc-demo-recommendation .
+#   docker build --target aggregator     -t grpc-demo-aggregator .
+#
+# The three targets share every layer but their last two (the service's
+# package.json and compiled code): one build compiles everything once, and a
+# node stores node_modules once for all three images. Each service still has
+# its own image name, so it is deployed, rolled back and scanned on its own.
+#
+# Nothing here depends on the CPU: `docker buildx build --platform
+# linux/amd64,linux/arm64` builds both.
+
+ARG NODE_VERSION=24
+
+# ---- build: compile the TypeScript. It runs on the builder's own platform:
+# the output is plain JavaScript, the same on every CPU, so an arm64 image
+# builds on an amd64 machine (and back) without emulating the compiler.
+FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY services/platform/package.json services/platform/
+COPY services/user/package.json services/user/
+COPY services/recommendation/package.json services/recommendation/
+COPY services/aggregator/package.json services/aggregator/
+COPY services/tools/package.json services/tools/
+# No install scripts: the compiler needs none, and the one dev package with
+# one (`node`, the Node.js binary the tests run on) is not used here.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.base.json ./
+COPY proto/ proto/
+COPY services/ services/
+RUN node node_modules/typescript/bin/tsc --build services/user services/recommendation services/aggregator
+
+# ---- production-deps: node_modules for run time, without dev packages. It
+# runs on the target platform, so a package with a native addon would get the
+# binary for the image's CPU. Install scripts stay off: no runtime package
+# needs one, and none then runs at build time.
+FROM node:${NODE_VERSION}-alpine AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY services/platform/package.json services/platform/
+COPY services/user/package.json services/user/
+COPY services/recommendation/package.json services/recommendation/
+COPY services/aggregator/package.json services/aggregator/
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace=services/platform --workspace=services/user --workspace=services/recommendation --workspace=services/aggregator
+
+# ---- runtime: what every service needs at run time, and nothing else. The
+# files belong to root and the process runs as another user, so the app cannot
+# change its own code; nothing is written at run time, so the root filesystem
+# can be read-only.
+FROM node:${NODE_VERSION}-alpine AS runtime
+ENV NODE_ENV=production
+# The container contract (DESIGN.md): gRPC on 50051, /metrics on 9464, on
+# every interface. The chart sets the same; these make `docker run` work too.
+ENV GRPC_HOST=0.0.0.0 GRPC_PORT=50051 METRICS_HOST=0.0.0.0 METRICS_PORT=9464
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY --from=production-deps /app/node_modules/ node_modules/
+# The .proto files are loaded at run time, and descriptor-set.binpb is what
+# server reflection serves.
+COPY proto/ proto/
+COPY services/platform/package.json services/platform/proto-loader-options.json services/platform/
+COPY --from=build /app/services/platform/dist/ services/platform/dist/
+EXPOSE 50051 9464
+# Numeric, so that Kubernetes can check runAsNonRoot: the base image's `node` user.
+USER 1000:1000
+
+# ---- one target per service. The telemetry preload starts OpenTelemetry
+# before any gRPC module loads, so the gRPC instrumentation can patch it.
+FROM runtime AS user
+COPY services/user/package.json services/user/
+COPY --from=build /app/services/user/dist/ services/user/dist/
+ENV OTEL_SERVICE_NAME=user
+CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/user/dist/src/main.js"]
+
+FROM runtime AS recommendation
+COPY services/recommendation/package.json services/recommendation/
+COPY services/recommendation/data/ services/recommendation/data/
+COPY --from=build /app/services/recommendation/dist/ services/recommendation/dist/
+ENV OTEL_SERVICE_NAME=recommendation
+CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/recommendation/dist/src/main.js"]
+
+FROM runtime AS aggregator
+COPY services/aggregator/package.json services/aggregator/
+COPY --from=build /app/services/aggregator/dist/ services/aggregator/dist/
+ENV OTEL_SERVICE_NAME=aggregator
+CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/aggregator/dist/src/main.js"]

@@ -1,0 +1,54 @@
+// `make port-forward`: the cluster on this machine's ports, the same ones
+// `make run` uses, so the README's grpcurl commands, `make token`, `make
+// load` and `make fault-on` (FAULT_TARGET 127.0.0.1:50053) work against the
+// cluster unchanged; and the UIs. A local port that is taken already is left
+// alone: `make dev` (skaffold) forwards the aggregator and the UIs itself.
+// Ctrl-C stops every forward.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { clusterForwards } from './forwards.js';
+
+const namespace = process.env['NAMESPACE'] || 'grpc-demo';
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
+
+const children: ChildProcess[] = [];
+for (const forward of clusterForwards) {
+  const local = `127.0.0.1:${forward.localPort}`;
+  if (!(await isFree(forward.localPort))) {
+    console.log(`${local.padEnd(16)} ${forward.what}: the port is taken (by make dev?), left as it is`);
+    continue;
+  }
+  console.log(`${local.padEnd(16)} ${forward.what} (svc/${forward.service}:${forward.port})`);
+  const child = spawn(
+    'kubectl',
+    ['-n', namespace, 'port-forward', `svc/${forward.service}`, `${forward.localPort}:${forward.port}`],
+    // kubectl's "Handling connection" lines would drown everything else; its errors still show.
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  child.on('error', (error) => console.error(`kubectl: ${error.message}`));
+  children.push(child);
+}
+console.log(`
+For make token and make fault-on, the cluster's JWT secret:
+  export JWT_SECRET=$(kubectl -n ${namespace} get secret grpc-demo-jwt -o jsonpath='{.data.JWT_SECRET}' | base64 -d)
+Ctrl-C stops the forwards.`);
+
+const stop = () => {
+  for (const child of children) child.kill('SIGTERM');
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+await Promise.all(children.map((child) => once(child, 'exit')));

