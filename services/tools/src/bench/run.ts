@@ -28,6 +28,8 @@ const config = loadConfigOrExit(
     RSS_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
     CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     OUTPUT: z.string().default('BENCHMARKS.md'),
+    /** Some of the cases, comma-separated (ceiling, platform-off, ...); all by default. */
+    CASES: z.string().optional(),
   }),
 );
 const ghzVersion = 'v0.120.0';
@@ -286,7 +288,8 @@ async function measure(benchCase: Case): Promise<Measurement> {
 }
 
 const results = new Map<string, Measurement>();
-for (const benchCase of cases) {
+const selected = config.CASES ? cases.filter((c) => config.CASES?.split(',').includes(c.name)) : cases;
+for (const benchCase of selected) {
   process.stdout.write(`${benchCase.label} ... `);
   const result = await measure(benchCase);
   results.set(benchCase.name, result);
@@ -338,7 +341,7 @@ const lines = [
   '',
   '| case | max req/s | vs ceiling | runs | fixed rate | p50 ms | p99 ms | p99.9 ms | errors |',
   '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-  ...cases.map(({ name }) => {
+  ...selected.map(({ name }) => {
     const m = results.get(name);
     if (!m) return `| ${name} | - | | | | | | | |`;
     return `| ${m.label} | ${Math.round(m.rps)} | ${percent(m.rps / ceiling)} | ${m.rpsRuns.map(Math.round).join(', ')} | ${m.rate} | ${formatMs(m.p50)} | ${formatMs(m.p99)} | ${formatMs(m.p999)} | ${m.errors} |`;
