@@ -2,7 +2,6 @@
 // dependency (each on its own round_robin channel, with its retry policy)
 // and its guard (circuit breaker, bulkhead), build the server, start.
 import {
-  boundPort,
   createClient,
   createLogger,
   createMetricsRegistry,
@@ -78,8 +77,8 @@ const metricsServer = await startMetricsServer({
   registry: metrics,
   host: config.METRICS_HOST,
   port: config.METRICS_PORT,
+  logger,
 });
-logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 // Readiness does not follow the dependencies on purpose: a shared downstream
 // outage would take every aggregator pod out of rotation at once, while a
 // serving aggregator still answers fast (degraded, or UNAVAILABLE).

@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 
 /**
  * Domain errors: the plain core throws these, and the transport maps them to
@@ -16,25 +16,12 @@ export class AlreadyExistsError extends Error {
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
-export class PermissionDeniedError extends Error {
-  override name = 'PermissionDeniedError';
-}
-
-/** An error that already carries a gRPC status, such as one a downstream call returned. */
-export function isServiceError(error: unknown): error is ServiceError {
-  return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number' && 'metadata' in error;
-}
-
-export function statusError(code: status, details: string): Partial<ServiceError> & { code: status; details: string } {
-  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
-}
 
 const domainCodes: [new (message: string) => Error, status][] = [
   [NotFoundError, status.NOT_FOUND],
   [InvalidArgumentError, status.INVALID_ARGUMENT],
   [AlreadyExistsError, status.ALREADY_EXISTS],
   [UnavailableError, status.UNAVAILABLE],
-  [PermissionDeniedError, status.PERMISSION_DENIED],
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { trace } from '@opentelemetry/api';
+import type { Logger } from './logger.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 
 export type MetricsRegistry = Registry<OpenMetricsContentType>;
@@ -113,11 +114,16 @@ export function grpcClientMetrics(registry: MetricsRegistry) {
 
 export type GrpcClientMetrics = ReturnType<typeof grpcClientMetrics>;
 
-/** Serves `GET /metrics` for Prometheus on its own port, apart from gRPC. */
+/**
+ * Serves `GET /metrics` for Prometheus on its own port, apart from gRPC, and
+ * logs "metrics listening" with the bound port (port 0 picks a free one; the
+ * test harness reads the port from that line).
+ */
 export async function startMetricsServer(options: {
   registry: MetricsRegistry;
   host: string;
   port: number;
+  logger: Logger;
 }): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
@@ -131,10 +137,10 @@ export async function startMetricsServer(options: {
   });
   server.listen(options.port, options.host);
   await once(server, 'listening');
-  return server;
-}
-
-export function boundPort(server: Server): number {
   const address = server.address();
-  return typeof address === 'object' && address !== null ? address.port : 0;
+  options.logger.info(
+    { port: typeof address === 'object' && address !== null ? address.port : 0 },
+    'metrics listening',
+  );
+  return server;
 }

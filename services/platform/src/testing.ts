@@ -278,3 +278,30 @@ export async function scrapeMetric(port: number, name: string, labels: Record<st
     .filter((sample) => sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v))
     .reduce((sum, sample) => sum + sample.value, 0);
 }
+
+/**
+ * Runs `node <entry>` with only PATH and `env`, to its exit, killing it after
+ * `timeoutMs`; resolves with the exit code, stdout and stderr together, and
+ * stderr alone.
+ */
+export async function runToExit(
+  entry: string,
+  options: { env: Record<string, string>; cwd?: string; timeoutMs: number },
+): Promise<{ code: number | null; output: string; stderr: string }> {
+  const child = spawn(process.execPath, [entry], {
+    env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  let output = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    stderr += chunk;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(killer);
+  return { code, output, stderr };
+}

@@ -1,7 +1,6 @@
 // Composition root of the recommendation service: read config, build the
 // recommender and the fault injection, build the server, start.
 import {
-  boundPort,
   createLogger,
   createMetricsRegistry,
   faultAuthPolicy,
@@ -70,8 +69,8 @@ const metricsServer = await startMetricsServer({
   registry: metrics,
   host: config.METRICS_HOST,
   port: config.METRICS_PORT,
+  logger,
 });
-logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 // Not ready until it runs the fault its peers run: a replica that joins
 // during a fault demo must not serve healthy answers meanwhile.
 server.setReady(false);

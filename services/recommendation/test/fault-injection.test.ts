@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
-import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { checkHealth, freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/FaultService.js';
 import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
 import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
@@ -133,7 +133,6 @@ test('health, reflection and FaultService itself are never faulted', async () =>
   assert.ok(a);
   await setFault(a.address, { abort: { grpcCode: grpc.status.INTERNAL, percentage: 100 } });
   try {
-    const { checkHealth } = await import('@demo/platform/testing');
     assert.equal(await checkHealth(a.address), 'SERVING');
     assert.equal((await getFault(a.address)).fault?.abort?.grpcCode, grpc.status.INTERNAL);
   } finally {

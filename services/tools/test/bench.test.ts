@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { runToExit } from '@demo/platform/testing';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,24 +13,17 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 test('a short bench run measures the ceiling, one service and GetUserHome, and writes the table', async () => {
   const output = join(mkdtempSync(join(tmpdir(), 'bench-')), 'BENCHMARKS.md');
-  const child = spawn(process.execPath, [runner], {
+  const { code, output: log } = await runToExit(runner, {
     cwd: root,
     env: {
-      PATH: process.env['PATH'] ?? '',
       BENCH_SECONDS: '1',
       REPEATS: '1',
       RSS_SECONDS: '0',
       CASES: 'ceiling,platform-off,home-10',
       OUTPUT: output,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 120_000,
   });
-  let log = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
   assert.equal(code, 0, log);
 
   const table = readFileSync(output, 'utf8');

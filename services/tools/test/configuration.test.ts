@@ -1,22 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { runToExit } from '@demo/platform/testing';
 import { serviceEntry } from '../src/entrypoints.js';
 
 /** Starts a service with `env` and returns how it ended: code and stderr. */
-async function runWith(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: '0', METRICS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
-  return { code, stderr };
-}
+const runWith = (entry: string, env: Record<string, string>) =>
+  runToExit(entry, { env: { GRPC_PORT: '0', METRICS_PORT: '0', ...env }, timeoutMs: 10_000 });
 
 const secret = { JWT_SECRET: 'configuration-test-secret-0123456789abcdef' };
 const cases: { service: keyof typeof serviceEntry; env: Record<string, string>; variable: string }[] = [

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { runToExit } from '@demo/platform/testing';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,8 @@ const runner = fileURLToPath(new URL('../src/scenario/run.js', import.meta.url))
 
 test('the scenario runner writes a report that shows the hung dependency contained with defenses on and cascading with them off', async () => {
   const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));
-  const child = spawn(process.execPath, [runner], {
+  const { code, output } = await runToExit(runner, {
     env: {
-      PATH: process.env['PATH'] ?? '',
       SCENARIO: 'recommendation-hung',
       RATE: '25',
       BASELINE_SECONDS: '1',
@@ -23,14 +21,8 @@ test('the scenario runner writes a report that shows the hung dependency contain
       RECOVERY_SECONDS: '2',
       REPORT_DIR: reportDir,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 90_000,
   });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
   assert.equal(code, 0, output);
 
   const markdownPath = /report: (\S+report\.md)/.exec(output)?.[1];

@@ -1,7 +1,6 @@
 // Composition root of the user service: read config, build the store, build
 // the server, start.
 import {
-  boundPort,
   createLogger,
   createMetricsRegistry,
   GrpcServer,
@@ -39,8 +38,8 @@ const metricsServer = await startMetricsServer({
   registry: metrics,
   host: config.METRICS_HOST,
   port: config.METRICS_PORT,
+  logger,
 });
-logger.info({ port: boundPort(metricsServer) }, 'metrics listening');
 await server.start();
 logger.info({ store: config.REDIS_URL ? 'redis' : 'memory' }, 'user store selected');
 

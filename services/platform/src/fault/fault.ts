@@ -60,10 +60,6 @@ export function drawFault(fault: Fault, random: () => number = Math.random): Fau
   return { delayMs, abortCode };
 }
 
-export function isNoFault(fault: Fault): boolean {
-  return fault.delay === undefined && fault.abort === undefined;
-}
-
 /** "delay 2000 ms on 100% of calls, abort UNAVAILABLE on 50%", for logs and tools. */
 export function describeFault(fault: Fault): string {
   const parts = [
