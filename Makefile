@@ -2,7 +2,7 @@
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
 .PHONY: install build test lint format run token load scenario bench fault-on fault-off fault-status clean
-.PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward
+.PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward e2e
 
 GRPCURL_VERSION := v1.9.4
 GHZ_VERSION := v0.120.0
@@ -129,3 +129,6 @@ dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or miniku
 
 port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
+
+e2e: build $(STAMP)/helm-$(HELM_VERSION) ## Deploy the chart to the current kube context and check it as a user would, then uninstall (KEEP=1 keeps a failed run)
+	@npm run -s e2e

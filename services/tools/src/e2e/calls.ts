@@ -1,0 +1,157 @@
+/**
+ * The gRPC calls the checks make through a port-forward, as a client of
+ * the cluster would: GetUserHome with a bearer token, FaultService with an
+ * admin one.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
+import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
+import type { ClearFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/ClearFaultResponse.js';
+import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
+import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
+import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
+import { percentile, runOpenLoop, type Result } from '../load/open-loop.js';
+
+const protos = loadProtos();
+
+export async function tokenFor(jwtSecret: string, role: 'user' | 'admin'): Promise<string> {
+  return mintToken({ key: secretKey(jwtSecret), subject: `e2e-${role}`, role, ttlSeconds: 3600 });
+}
+
+function bearer(token: string, extra: Record<string, string> = {}): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
+  return metadata;
+}
+
+const statusName = (error: unknown) => {
+  const code = (error as { code?: number }).code;
+  return code === undefined ? 'CLIENT' : (grpc.status[code] ?? String(code));
+};
+
+export interface HomeCall {
+  outcome: 'ok' | 'degraded' | `error:${string}`;
+  latencyMs: number;
+  servedBy: Record<string, string>;
+  recommendations: number;
+  reason?: string | undefined;
+  details?: string | undefined;
+}
+
+/** GetUserHome through one address (a forwarded aggregator). */
+export class Front {
+  readonly #client;
+  constructor(
+    address: string,
+    readonly token: string,
+  ) {
+    this.#client = createClient(protos.demo.aggregator.v1.AggregatorService, `ipv4:${address}`);
+  }
+
+  async home(userId: number, options: { deadlineMs?: number; traceparent?: string } = {}): Promise<HomeCall> {
+    const started = performance.now();
+    const metadata = bearer(this.token, options.traceparent ? { traceparent: options.traceparent } : {});
+    try {
+      const { response } = await unaryCall<GetUserHomeResponse__Output>(
+        (md, callOptions, callback) =>
+          this.#client.getUserHome({ userId: String(userId), recommendationLimit: 3 }, md, callOptions, callback),
+        { deadline: new Date(Date.now() + (options.deadlineMs ?? 2000)), metadata },
+      );
+      return {
+        outcome: response.degraded ? 'degraded' : 'ok',
+        latencyMs: performance.now() - started,
+        servedBy: response.servedBy,
+        recommendations: response.recommendations.length,
+        reason: response.degradations[0]?.reason,
+      };
+    } catch (error) {
+      return {
+        outcome: `error:${statusName(error)}`,
+        latencyMs: performance.now() - started,
+        servedBy: {},
+        recommendations: 0,
+        details: (error as { details?: string }).details,
+      };
+    }
+  }
+
+  /** `count` calls one after another, users 1 to 3 in turn. */
+  async sequence(count: number): Promise<HomeCall[]> {
+    const calls: HomeCall[] = [];
+    for (let i = 0; i < count; i++) calls.push(await this.home((i % 3) + 1));
+    return calls;
+  }
+
+  /** Open-loop calls at `rate` a second for `durationMs`; latency from each call's scheduled time. */
+  async openLoop(rate: number, durationMs: number): Promise<{ calls: HomeCall[]; p50: number; p99: number }> {
+    const calls: HomeCall[] = [];
+    let next = 0;
+    const samples = await runOpenLoop({
+      rate,
+      durationMs,
+      send: async (): Promise<Result> => {
+        const call = await this.home((next++ % 3) + 1);
+        calls.push(call);
+        return { outcome: call.outcome };
+      },
+    });
+    const latencies = samples.map((sample) => sample.latencyMs);
+    return { calls, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  }
+
+  close() {
+    this.#client.close();
+  }
+}
+
+/** FaultService of one recommendation pod (through its own forward). */
+export class FaultControl {
+  readonly #client;
+  constructor(
+    address: string,
+    readonly adminToken: string,
+  ) {
+    this.#client = new protos.demo.fault.v1.FaultService(address, grpc.credentials.createInsecure());
+  }
+
+  #options = () => ({ deadline: new Date(Date.now() + 5000), metadata: bearer(this.adminToken) });
+
+  async set(fault: Fault): Promise<SetFaultResponse__Output> {
+    const { response } = await unaryCall<SetFaultResponse__Output>(
+      (md, options, callback) => this.#client.setFault({ fault }, md, options, callback),
+      this.#options(),
+    );
+    return response;
+  }
+
+  async get(): Promise<GetFaultResponse__Output> {
+    const { response } = await unaryCall<GetFaultResponse__Output>(
+      (md, options, callback) => this.#client.getFault({}, md, options, callback),
+      this.#options(),
+    );
+    return response;
+  }
+
+  async clear(): Promise<ClearFaultResponse__Output> {
+    const { response } = await unaryCall<ClearFaultResponse__Output>(
+      (md, options, callback) => this.#client.clearFault({}, md, options, callback),
+      this.#options(),
+    );
+    return response;
+  }
+
+  close() {
+    this.#client.close();
+  }
+}
+
+/** How many of `calls` each replica of `dependency` served. */
+export function countServedBy(calls: readonly HomeCall[], dependency: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const call of calls) {
+    const replica = call.servedBy[dependency];
+    if (replica) counts[replica] = (counts[replica] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -1,0 +1,153 @@
+import type { Check, E2eContext } from '../check.js';
+import type { Cluster } from '../cluster.js';
+
+/** A pod of the namespace's own making, without the chart's labels, that passes the restricted standard. */
+function probePod(name: string, image: string, labels: Record<string, string>, script: string) {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'probe',
+          image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['node', '-e', script],
+          resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          },
+        },
+      ],
+    },
+  });
+}
+
+const idle = "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30);";
+const tcpServer =
+  "process.on('SIGTERM', () => process.exit(0)); require('node:net').createServer((s) => s.end('hi')).listen(8080);";
+
+/** Connects from inside `pod` to host:port; 'connected', or why not (a dropped SYN times out). */
+async function connectFrom(cluster: Cluster, pod: string, host: string, port: number): Promise<string> {
+  const script = `const s = require('node:net').connect(${port}, '${host}'); s.setTimeout(3000);
+s.on('connect', () => { console.log('connected'); process.exit(0); });
+s.on('timeout', () => { console.log('timed out'); process.exit(0); });
+s.on('error', (e) => { console.log(e.code || e.message); process.exit(0); });`;
+  const result = await cluster.exec(pod, ['node', '-e', script]);
+  return result.stdout.trim() || `exec failed: ${result.stderr.trim()}`;
+}
+
+/** What a refused connection looks like: its SYN dropped, or rejected. A name that does not resolve is not one. */
+const refusals = ['timed out', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'];
+
+interface Connection {
+  from: string;
+  pod: string;
+  to: string;
+  port: number;
+}
+
+export const policiesCheck: Check = {
+  id: 8,
+  title: 'NetworkPolicies: the allowed calls work, the disallowed are refused',
+  async run(context: E2eContext, r) {
+    const { cluster } = context;
+    const image = `grpc-demo-aggregator:${context.imageTag}`;
+    const pod = async (component: string) => {
+      const [first] = await cluster.readyPods(component);
+      if (!first) throw new Error(`no ready ${component} pod`);
+      return first.name;
+    };
+    await cluster.apply(probePod('e2e-probe', image, { 'e2e.grpc-demo/role': 'probe' }, idle));
+    await cluster.apply(probePod('e2e-control-target', image, { 'e2e.grpc-demo/role': 'control-target' }, tcpServer));
+    // The control: a policy of this check's own that denies all ingress to a pod of its own.
+    await cluster.apply(
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'e2e-control-deny' },
+        spec: { podSelector: { matchLabels: { 'e2e.grpc-demo/role': 'control-target' } }, policyTypes: ['Ingress'] },
+      }),
+    );
+    try {
+      await cluster.kubectl(
+        ['wait', '--for=condition=Ready', 'pod/e2e-probe', 'pod/e2e-control-target', '--timeout=90s'],
+        {
+          timeoutMs: 100_000,
+        },
+      );
+      const [target] = (await cluster.pods()).filter((p) => p.name === 'e2e-control-target');
+      // Policies can take a moment to be programmed: the control is retried for a while.
+      let control = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        control = await connectFrom(cluster, 'e2e-probe', target?.ip ?? '', 8080);
+        if (control !== 'connected') break;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      r.figure('control', control);
+      if (control === 'connected') {
+        r.skip(
+          "this cluster does not enforce NetworkPolicies: a pod behind a deny-all policy of the check's own was reached",
+        );
+        return;
+      }
+      const [aggregator, user, recommendation] = [
+        await pod('aggregator'),
+        await pod('user'),
+        await pod('recommendation'),
+      ];
+      const allowed: Connection[] = [
+        { from: 'a pod without the chart labels', pod: 'e2e-probe', to: 'aggregator-headless', port: 50051 },
+        { from: 'aggregator', pod: aggregator, to: 'user-headless', port: 50051 },
+        { from: 'aggregator', pod: aggregator, to: 'recommendation-headless', port: 50051 },
+        { from: 'recommendation', pod: recommendation, to: 'recommendation-headless', port: 50051 },
+        { from: 'user', pod: user, to: 'redis', port: 6379 },
+        { from: 'aggregator', pod: aggregator, to: 'jaeger', port: 4317 },
+      ];
+      const refused: Connection[] = [
+        { from: 'a pod without the chart labels', pod: 'e2e-probe', to: 'user-headless', port: 50051 },
+        { from: 'a pod without the chart labels', pod: 'e2e-probe', to: 'redis', port: 6379 },
+        { from: 'recommendation', pod: recommendation, to: 'redis', port: 6379 },
+        { from: 'aggregator', pod: aggregator, to: 'redis', port: 6379 },
+        { from: 'user', pod: user, to: 'recommendation-headless', port: 50051 },
+      ];
+      const results: Record<string, string> = {};
+      for (const connection of allowed) {
+        const outcome = await connectFrom(cluster, connection.pod, connection.to, connection.port);
+        results[`${connection.from} -> ${connection.to}:${connection.port}`] = outcome;
+        r.expect(
+          outcome === 'connected',
+          `${connection.from} -> ${connection.to}:${connection.port} should work: ${outcome}`,
+        );
+      }
+      for (const connection of refused) {
+        const outcome = await connectFrom(cluster, connection.pod, connection.to, connection.port);
+        results[`${connection.from} -> ${connection.to}:${connection.port} (disallowed)`] = outcome;
+        r.expect(
+          refusals.includes(outcome),
+          `${connection.from} -> ${connection.to}:${connection.port} should be refused: ${outcome}`,
+        );
+      }
+      r.figure('connections', results);
+    } finally {
+      await cluster.kubectl(
+        ['delete', 'pod/e2e-probe', 'pod/e2e-control-target', 'networkpolicy/e2e-control-deny', '--wait=false'],
+        {
+          allowFailure: true,
+        },
+      );
+    }
+  },
+};

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../cluster/toolchain.js';
+import { run } from '../commands.js';
+import type { Check } from '../check.js';
+
+export const readmeMarker = '<!-- make e2e runs the next code block against the cluster. -->';
+
+/**
+ * The README's cluster block, made to run against this run's cluster: the
+ * forwards the check holds stand in for `make port-forward` (whose fixed
+ * ports may be taken), and the namespace is this run's.
+ */
+export function readmeClusterBlock(
+  readme: string,
+  options: { namespace: string; aggregator: string; user: string },
+): string {
+  const marker = readme.indexOf(readmeMarker);
+  if (marker < 0) throw new Error(`the README has no "${readmeMarker}" before its cluster commands`);
+  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
+  if (block === undefined) throw new Error('no bash block after the marker');
+  const script = block
+    .split('\n')
+    .filter((line) => !line.startsWith('make port-forward'))
+    .join('\n')
+    .replaceAll('-n grpc-demo ', `-n ${options.namespace} `)
+    .replaceAll('127.0.0.1:50051', options.aggregator)
+    .replaceAll('127.0.0.1:50052', options.user);
+  const stray = /127\.0\.0\.1:5005\d/.exec(script);
+  if (stray) throw new Error(`the README's cluster block uses ${stray[0]}, which the check does not forward`);
+  return script;
+}
+
+export const readmeCheck: Check = {
+  id: 2,
+  title: "The README's cluster commands work as written",
+  async run({ cluster, programs, forwards }, r) {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const script = readmeClusterBlock(readme, {
+      namespace: cluster.namespace,
+      aggregator: forwards.aggregator.address,
+      user: forwards.user.address,
+    });
+    const path = [...programs.pathDirs, join(repoRoot, 'node_modules/.bin'), process.env['PATH'] ?? ''].join(':');
+    const result = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      timeoutMs: 120_000,
+      allowFailure: true,
+      env: { ...process.env, PATH: path, JWT_SECRET: '' },
+    });
+    r.figure('exitStatus', result.status);
+    if (!r.expect(result.status === 0, `the README's cluster block failed:\n${result.stderr}${result.stdout}`)) return;
+    const created = /"createdCount": (\d+)/.exec(result.stdout)?.[1];
+    r.figure('usersCreated', Number(created));
+    r.expect(created === '3', `BatchCreateUsers created ${created ?? 'nothing'}, not 3`);
+    r.expect(/"name": "Ada Lovelace"/.test(result.stdout), 'GetUserHome did not answer with user 1, Ada Lovelace');
+    r.expect(/"recommendations"/.test(result.stdout), 'GetUserHome answered without recommendations');
+    const servedBy = /"recommendation": "([^"]+)"/.exec(result.stdout)?.[1];
+    r.figure('recommendationServedBy', servedBy);
+    const pods = (await cluster.readyPods('recommendation')).map((pod) => pod.name);
+    r.expect(servedBy !== undefined && pods.includes(servedBy), `served_by "${servedBy}" is not a recommendation pod`);
+  },
+};

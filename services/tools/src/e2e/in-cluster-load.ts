@@ -1,0 +1,112 @@
+/**
+ * Open-loop GetUserHome load from inside the cluster, for the checks that
+ * restart or kill pods: the aggregator is reached the way an in-cluster
+ * client reaches it (dns:/// over its headless Service, round_robin), not
+ * through a port-forward that would die with the one pod it enters.
+ *
+ * `make e2e` runs this compiled file with the aggregator image's Node and
+ * node_modules (`kubectl exec -i`), so it may import only what that image
+ * has: @grpc/grpc-js and @demo/platform. Each line on stdin names the phase
+ * that calls sent from then on belong to; the end of stdin (or MAX_SECONDS)
+ * stops the load, and one JSON line on stdout tells, per phase, every
+ * outcome and every failed call's status.
+ */
+import { createInterface } from 'node:readline';
+import * as grpc from '@grpc/grpc-js';
+import { createClient, loadProtos, unaryCall } from '@demo/platform';
+
+const env = (name: string, fallback?: string): string => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+};
+const target = env('TARGET');
+const token = env('TOKEN');
+const rate = Number(env('RATE', '50'));
+const maxSeconds = Number(env('MAX_SECONDS', '600'));
+const deadlineMs = Number(env('DEADLINE_MS', '2000'));
+
+interface Phase {
+  sent: number;
+  ok: number;
+  degraded: number;
+  failed: Record<string, number>;
+  /** The first few failures, when and why, for the report. */
+  failures: { atMs: number; code: string; details: string }[];
+  latencies: number[];
+}
+
+const protos = loadProtos();
+const client = createClient(protos.demo.aggregator.v1.AggregatorService, target);
+const metadata = new grpc.Metadata();
+metadata.set('authorization', `Bearer ${token}`);
+
+const phases = new Map<string, Phase>();
+let phase = 'start';
+const started = performance.now();
+const inFlight = new Set<Promise<void>>();
+const phaseOf = (name: string): Phase => {
+  let found = phases.get(name);
+  if (!found) {
+    found = { sent: 0, ok: 0, degraded: 0, failed: {}, failures: [], latencies: [] };
+    phases.set(name, found);
+  }
+  return found;
+};
+
+async function send(scheduledAt: number, into: Phase, userId: number): Promise<void> {
+  into.sent++;
+  try {
+    const { response } = await unaryCall<{ degraded: boolean }>(
+      (md, options, callback) =>
+        client.getUserHome({ userId: String(userId), recommendationLimit: 3 }, md, options, callback),
+      { deadline: new Date(Date.now() + deadlineMs), metadata },
+    );
+    if (response.degraded) into.degraded++;
+    else into.ok++;
+  } catch (error) {
+    const { code, details } = error as { code?: number; details?: string };
+    const name = code === undefined ? 'CLIENT' : (grpc.status[code] ?? String(code));
+    into.failed[name] = (into.failed[name] ?? 0) + 1;
+    if (into.failures.length < 20) {
+      into.failures.push({ atMs: Math.round(scheduledAt), code: name, details: details ?? String(error) });
+    }
+  }
+  into.latencies.push(performance.now() - started - scheduledAt);
+}
+
+const stopping = new AbortController();
+const stop = () => stopping.abort();
+const stopped = () => stopping.signal.aborted;
+createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (line.trim()) phase = line.trim();
+  })
+  .on('close', stop);
+setTimeout(stop, maxSeconds * 1000).unref();
+
+// Request i is due at i / rate, whether or not earlier ones have answered.
+const intervalMs = 1000 / rate;
+for (let i = 0; !stopped(); i++) {
+  const scheduledAt = i * intervalMs;
+  const wait = started + scheduledAt - performance.now();
+  if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (stopped()) break;
+  const request = send(scheduledAt, phaseOf(phase), (i % 3) + 1);
+  inFlight.add(request);
+  void request.finally(() => inFlight.delete(request));
+}
+await Promise.all(inFlight);
+client.close();
+
+const percentileOf = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
+};
+const summary = Object.fromEntries(
+  [...phases].map(([name, { latencies, ...counts }]) => [
+    name,
+    { ...counts, p50Ms: percentileOf(latencies, 50), p99Ms: percentileOf(latencies, 99) },
+  ]),
+);
+process.stdout.write(`${JSON.stringify({ summary })}\n`);
