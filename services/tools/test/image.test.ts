@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { checkHealth, freePort, GiveUp, waitFor } from '@demo/platform/testing';
@@ -146,6 +146,12 @@ test('the image holds production dependencies only, the protos, and no tests or 
   for (const devOnly of ['typescript', 'eslint', 'prettier', '@bufbuild/buf', 'node', 'dockerfile-ast']) {
     assert.ok(!present(`node_modules/${devOnly}/package.json`), `no ${devOnly}: a development dependency`);
   }
+  // sdk-node pins its sibling packages to exact versions: any other version of
+  // one of them is a whole second tree of exporters (213 MB where 68 MB will do).
+  const nested = readdirSync(join(image.dir, 'node_modules/@opentelemetry')).filter((name) =>
+    existsSync(join(image.dir, 'node_modules/@opentelemetry', name, 'node_modules')),
+  );
+  assert.deepEqual(nested, [], 'one copy of each OpenTelemetry package');
   assert.ok(!present('services/aggregator/src/main.ts'), 'no TypeScript sources');
   assert.ok(!present('services/aggregator/dist/test/aggregator.test.js'), 'no compiled tests');
 });
