@@ -18,6 +18,16 @@ export function clientChannelOptions(serviceConfig: Record<string, unknown> = {}
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // A pod going away (GOAWAY at its shutdown or connection age) makes the
+    // channel re-resolve the headless Service; grpc-js spaces resolutions at
+    // least 30 s apart by default, so through a rolling update the channel
+    // would keep only old, closing pods' addresses and fail calls. One second
+    // apart follows the pods as fast as cluster DNS does.
+    'grpc.dns_min_time_between_resolutions_ms': 1000,
+    // A dependency that is not there yet (its pods start after ours) or is
+    // gone for a moment is looked up and dialled again within 5 s; grpc-js
+    // backs off to 2 minutes by default, long after the pods are back.
+    'grpc.max_reconnect_backoff_ms': 5000,
     // Each client gets its own connections instead of grpc-js's process-wide
     // subchannel pool, so one dependency's trouble stays on its own channel.
     'grpc.use_local_subchannel_pool': 1,

@@ -23,7 +23,13 @@ export interface E2eReport {
 const mark = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
 
 function figureText(value: unknown): string {
+  if (value === undefined) return 'none';
   return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** A list of flat records, shown as a table of its own. */
+function isRows(value: unknown): value is Record<string, unknown>[] {
+  return Array.isArray(value) && value.length > 0 && value.every((row) => typeof row === 'object' && row !== null);
 }
 
 export function tally(checks: readonly CheckReport[]) {
@@ -60,9 +66,17 @@ export function writeReport(dir: string, report: E2eReport): void {
     for (const problem of check.problems) lines.push(`- **problem:** ${problem.replaceAll('\n', '\n  ')}`);
     for (const note of check.notes) lines.push(`- ${note}`);
     const figures = Object.entries(check.figures);
-    if (figures.length > 0) {
+    const tables = figures.filter(([, value]) => isRows(value));
+    const scalars = figures.filter(([, value]) => !isRows(value));
+    if (scalars.length > 0) {
       lines.push('', '| figure | value |', '| --- | --- |');
-      for (const [name, value] of figures) lines.push(`| ${name} | \`${figureText(value).replaceAll('|', '\\|')}\` |`);
+      for (const [name, value] of scalars) lines.push(`| ${name} | \`${figureText(value).replaceAll('|', '\\|')}\` |`);
+    }
+    for (const [name, rows] of tables as [string, Record<string, unknown>[]][]) {
+      const columns = Object.keys(rows[0] ?? {});
+      lines.push('', `${name}:`, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
+      for (const row of rows)
+        lines.push(`| ${columns.map((c) => figureText(row[c]).replaceAll('|', '\\|')).join(' | ')} |`);
     }
     lines.push('');
   }

@@ -9,7 +9,7 @@ import type { Cluster } from './cluster.js';
 interface Summary {
   pods?: {
     podRef: { name: string; namespace: string };
-    cpu?: { usageCoreNanoSeconds?: number };
+    cpu?: { time?: string; usageCoreNanoSeconds?: number };
     memory?: { workingSetBytes?: number };
   }[];
 }
@@ -40,7 +40,8 @@ export class ResourceSampler {
         readings.set(pod.podRef.name, {
           cpuNanos: pod.cpu?.usageCoreNanoSeconds ?? 0,
           workingSetBytes: pod.memory?.workingSetBytes ?? 0,
-          at: Date.now(),
+          // The kubelet refreshes its figures every few seconds: the reading's own time, not ours.
+          at: pod.cpu?.time ? Date.parse(pod.cpu.time) : Date.now(),
         });
       }
     }

@@ -68,7 +68,8 @@ const checks: Check[] = [
   resourcesCheck,
 ];
 const wanted = config.E2E_CHECKS?.split(',').map(Number);
-const selected = checks.filter((check) => check.id === 1 || !wanted || wanted.includes(check.id));
+// The pods check and the README's commands (which seed the users) always run.
+const selected = checks.filter((check) => check.id <= 2 || !wanted || wanted.includes(check.id));
 
 const startedAt = new Date();
 const reportDir = join(repoRoot, 'reports', `e2e-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
@@ -167,6 +168,7 @@ try {
       const result = await runCheck(check, full);
       reports.push(result);
       report(result);
+      if (check.id === readmeCheck.id) await warmUp();
     }
   });
 } catch (error) {
@@ -175,6 +177,20 @@ try {
 } finally {
   front?.close();
   await Promise.all(forwards.map((forward) => forward.close()));
+}
+
+/**
+ * Ready pods are not yet a warm system: an aggregator that looked for the
+ * recommendation pods before they were Ready answers degraded until it looks
+ * again (within seconds). The checks after the README's start from there.
+ */
+async function warmUp() {
+  const started = Date.now();
+  await cluster.waitFor('a GetUserHome answer that is not degraded', 60_000, async () => {
+    const call = await front?.home(1);
+    return call?.outcome === 'ok' ? true : undefined;
+  });
+  phases['first healthy answer after the README'] = Math.round((Date.now() - started) / 100) / 10;
 }
 
 function report(check: CheckReport) {
@@ -207,5 +223,6 @@ writeReport(reportDir, {
 });
 console.log(`e2e: report in ${join(reportDir, 'report.md')} (and report.json)`);
 // The closing line CI reads; a check that could not run counts as failed.
-console.log(`e2e: ${passed} passed, ${failed + (selected.length - reports.length)} failed, ${skipped} skipped`);
+const notRun = Math.max(selected.length - reports.length, failure === undefined ? 0 : 1);
+console.log(`e2e: ${passed} passed, ${failed + notRun} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);

@@ -36,7 +36,14 @@ export const scaleUpCheck: Check = {
   title: 'Scale-up: a third recommendation pod takes its share within the connection age plus 15 s',
   async run({ cluster, front }, r) {
     const before = new Set((await cluster.readyPods('recommendation')).map((pod) => pod.name));
-    const connectionAgeMs = 30_000;
+    // The servers' connection age (the platform's default unless the chart sets it): clients
+    // re-resolve the headless Service when a connection is closed for its age.
+    const deployment = await cluster.getJson<{
+      spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+    }>(['deployment', 'recommendation']);
+    const ageEnv = deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'MAX_CONNECTION_AGE_MS');
+    const connectionAgeMs = Number(ageEnv?.value ?? 30_000);
+    r.figure('connectionAgeSeconds', connectionAgeMs / 1000);
     await cluster.kubectl(['scale', 'deployment/recommendation', '--replicas=3']);
     try {
       const pods = await cluster.waitForReplicas('recommendation', 3, 90_000);

@@ -112,7 +112,7 @@ export const disruptionCheck: Check = {
       (await cluster.getJson<{ data: Record<string, string> }>(['secret', 'grpc-demo-jwt'])).data['JWT_SECRET'];
     try {
       await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/e2e-load', '--timeout=90s'], { timeoutMs: 100_000 });
-      context.shared.set('rest', usageTable(await context.resources.measure(10_000)));
+      context.shared.set('rest', usageTable(await context.resources.measure(15_000)));
       readFileSync(loadScript); // fails early and clearly when the build is missing
       const load = startLoad(context);
       load.phase('steady');
@@ -209,7 +209,7 @@ export const resourcesCheck: Check = {
     }
     r.figure('pods', rows);
     r.note(
-      "from the kubelet's stats/summary: CPU in millicores over 10 s at rest and 20 s under load, memory as the working set in MiB",
+      "from the kubelet's stats/summary: CPU in millicores over 15 s at rest and 20 s under load, memory as the working set in MiB",
     );
   },
 };

@@ -81,7 +81,10 @@ export const tracesCheck: Check = {
       }
       return false;
     };
-    const redis = trace.spans.filter((span) => tag(span.tags, 'db.system') === 'redis');
+    // db.system.name in current semantic conventions, db.system before.
+    const redis = trace.spans.filter(
+      (span) => tag(span.tags, 'db.system.name') === 'redis' || tag(span.tags, 'db.system') === 'redis',
+    );
     r.figure(
       'redisSpans',
       redis.map((span) => span.operationName),
