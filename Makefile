@@ -1,7 +1,7 @@
 # The commands a person types. Each runs an npm script, so it runs on the
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
-.PHONY: install build test lint format run token load scenario bench fault-on fault-off fault-status clean
+.PHONY: jaeger install build test lint format run token load scenario bench fault-on fault-off fault-status clean
 .PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward
 
 GRPCURL_VERSION := v1.9.4
@@ -16,7 +16,7 @@ install: ## Install every dependency (Node 24 included) exactly as locked; grpcu
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
-	@$(MAKE) --no-print-directory cluster-check-tools
+	@$(MAKE) --no-print-directory cluster-check-tools jaeger
 
 build: ## Generate proto types and compile every workspace
 	npm run build
@@ -129,3 +129,17 @@ dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or miniku
 
 port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
+
+# Jaeger v2 (its cmd/jaeger in the v1 module line), for `make run`'s traces.
+# Built from a wrapper module because jaeger's go.mod has a replace directive
+# that `go install pkg@version` refuses; the flags are the very ones the
+# cluster's image build uses, so the two share Go's build cache.
+JAEGER_MODULE_VERSION := v1.76.0
+jaeger: $(STAMP)/jaeger-$(JAEGER_MODULE_VERSION) ## Build Jaeger v2 into .tools/bin (make install does)
+$(STAMP)/jaeger-$(JAEGER_MODULE_VERSION):
+	@mkdir -p $(TOOLS)/jaeger-module $(TOOLS)/bin
+	printf 'module jaegerlocal\n\ngo 1.26.0\n\nrequire github.com/jaegertracing/jaeger %s\n\nreplace github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0\n' \
+	  $(JAEGER_MODULE_VERSION) > $(TOOLS)/jaeger-module/go.mod
+	cd $(TOOLS)/jaeger-module && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" \
+	  -o $(TOOLS)/bin/jaeger github.com/jaegertracing/jaeger/cmd/jaeger
+	@mkdir -p $(@D) && touch $@

@@ -82,7 +82,7 @@ test('defenses switched through one aggregator reach every replica within a seco
       'replica B to run the new switches',
       async () => {
         const held = await getDefenses(b.address);
-        return held.defenses?.circuitBreaker === false && held.defenses.retries === false ? true : undefined;
+        return held.defenses?.circuitBreaker === false && !held.defenses.retries ? true : undefined;
       },
       1000,
     );

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/platform/testing';
-import { localPorts } from '../src/local-dev.js';
+import { localConsolePorts, localPorts } from '../src/local-dev.js';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
 // README's grpcurl commands against it, then Ctrl-C.
@@ -109,7 +109,7 @@ test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
   assert.equal(code, 0);
-  for (const { grpc } of Object.values(localPorts)) {
+  for (const grpc of [...Object.values(localPorts).map((ports) => ports.grpc), localConsolePorts.http]) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
       socket.once('connect', () => {

@@ -136,7 +136,13 @@ export class DependencyGuard {
     } catch (error) {
       const outcome = outcomeOf(error);
       this.#metrics.calls.inc({ ...labels, outcome });
-      this.#recordRetries(previousAttemptsOf((error as { metadata?: Metadata }).metadata));
+      const previousAttempts = previousAttemptsOf((error as { metadata?: Metadata }).metadata);
+      this.#recordRetries(previousAttempts);
+      // grpc-js retries UNAVAILABLE until attempts run out; one that stopped short was throttled by the budget.
+      const attemptsLeft = previousAttempts + 1 < this.#settings.retry.maxAttempts;
+      if (outcome === 'unavailable' && attemptsLeft && this.#switches.current.retries) {
+        this.#metrics.retriesRefused.inc(labels);
+      }
       if (outcome === 'deadline_exceeded') this.#metrics.timeouts.inc(labels);
       if (outcome === 'circuit_open') {
         trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'open' });

@@ -14,7 +14,7 @@ export interface ReplicaPeers {
 }
 
 export function replicaPeers(target: string | undefined, self: () => string[]): ReplicaPeers {
-  const all = async () => (target === undefined ? [] : resolveTarget(target));
+  const all = async () => (target === undefined ? [] : resolveAddresses(target));
   return {
     async addresses() {
       const own = new Set(self());
@@ -35,7 +35,8 @@ export function hostOf(address: string): string {
   return host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
 }
 
-async function resolveTarget(target: string): Promise<string[]> {
+/** Every host:port a target names now: the A records of `dns:///name:port`, or the `ipv4:` list as it is. */
+export async function resolveAddresses(target: string): Promise<string[]> {
   if (target.startsWith('ipv4:')) return target.slice('ipv4:'.length).split(',');
   const hostPort = target.startsWith('dns:///') ? target.slice('dns:///'.length) : target;
   const separator = hostPort.lastIndexOf(':');
