@@ -30,7 +30,7 @@ lint: ## buf lint, stale generated types, type check, ESLint, Prettier
 format: ## Rewrite sources with Prettier and ESLint fixes
 	npm run format
 
-run: build ## Start the whole system locally (ports 50051-50054), Ctrl-C stops it
+run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, Jaeger when installed), Ctrl-C stops it
 	npm run -s start
 
 token: ## Print a bearer token for the running system (ROLE=admin for an admin one)
@@ -107,8 +107,8 @@ $(STAMP)/kind-$(KIND_VERSION):
 manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Render k8s/ (kustomize base and kind, minikube overlays) from the helm chart
 	@npm run -s manifests
 
-images: ## Build the three images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
-	for service in user recommendation aggregator; do \
+images: ## Build the four images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
+	for service in user recommendation aggregator console; do \
 	  docker build --target $$service --tag grpc-demo-$$service:$(APP_VERSION) . || exit 1; \
 	done
 
@@ -119,15 +119,15 @@ kind-down: $(STAMP)/kind-$(KIND_VERSION) ## Delete the kind cluster
 	$(TOOLS)/bin/kind delete cluster --name $(KIND_CLUSTER)
 
 kind-load: $(STAMP)/kind-$(KIND_VERSION) ## Load the images of `make images` into the kind cluster (skaffold does this by itself)
-	$(TOOLS)/bin/kind load docker-image --name $(KIND_CLUSTER) grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+	$(TOOLS)/bin/kind load docker-image --name $(KIND_CLUSTER) grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION) grpc-demo-console:$(APP_VERSION)
 
 minikube-load: ## Load the images of `make images` into minikube (skaffold builds there by itself)
-	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION) grpc-demo-console:$(APP_VERSION)
 
 dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or minikube context: build, deploy the chart, forward ports, redeploy on change
 	PATH="$(TOOLS)/bin:$$PATH" skaffold dev --port-forward=user
 
-port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (16686, 9090, 3000)
+port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (console 8080, 16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
 
 # Jaeger v2 (its cmd/jaeger in the v1 module line), for `make run`'s traces.
