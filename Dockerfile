@@ -97,9 +97,9 @@ CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/
 # RPCs and metrics. uPlot comes from node_modules, so the page needs no CDN.
 FROM runtime AS console
 COPY services/console/package.json services/console/
-COPY services/console/web/index.html services/console/web/app.css services/console/web/
+COPY services/console/web/index.html services/console/web/trace.html services/console/web/app.css services/console/web/
 COPY --from=build /app/services/console/dist/src/ services/console/dist/src/
-COPY --from=build /app/services/console/dist/web/app.js services/console/dist/web/
+COPY --from=build /app/services/console/dist/web/app.js /app/services/console/dist/web/trace.js services/console/dist/web/
 ENV OTEL_SERVICE_NAME=console HTTP_HOST=0.0.0.0 HTTP_PORT=8080
 EXPOSE 8080
 CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/console/dist/src/main.js"]

@@ -29,6 +29,12 @@ export const configSchema = z.object({
   RECOMMENDATION_METRICS_TARGET: grpcTarget().default('ipv4:127.0.0.1:9466,127.0.0.1:9467'),
   /** The Jaeger UI as the browser reaches it, for trace links; empty for no links. */
   JAEGER_UI_URL: z.union([z.url(), z.literal('')]).default('http://127.0.0.1:16686'),
+  /**
+   * Jaeger's query API as the console reaches it (http://jaeger:16686 in the
+   * cluster), for the page's own trace view: a Jaeger built from the Go
+   * module proxy has the API but no UI. Empty: no trace view.
+   */
+  JAEGER_QUERY_URL: z.union([z.url(), z.literal('')]).default('http://127.0.0.1:16686'),
   /** How often the page's charts get a point: at least once a second, as the issue asks. */
   SAMPLE_INTERVAL_MS: positiveMs().max(1000).default(1000),
   /** Points kept for the charts: five minutes at one a second. */

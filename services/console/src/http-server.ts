@@ -18,6 +18,8 @@ const assets: Record<string, { file: string; type: string }> = {
   '/': { file: join(webDir, 'index.html'), type: 'text/html; charset=utf-8' },
   '/app.css': { file: join(webDir, 'app.css'), type: 'text/css; charset=utf-8' },
   '/app.js': { file: join(compiledWebDir, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/trace.js': { file: join(compiledWebDir, 'trace.js'), type: 'text/javascript; charset=utf-8' },
+  '/trace': { file: join(webDir, 'trace.html'), type: 'text/html; charset=utf-8' },
   '/vendor/uPlot.esm.js': { file: join(uplotDir, 'uPlot.esm.js'), type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.min.css': { file: join(uplotDir, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
@@ -55,6 +57,8 @@ export interface ConsoleHttpOptions {
   key: SecretKey;
   logger: Logger;
   jaegerUrl: string;
+  /** Jaeger's query API, for the trace view; empty for none. */
+  jaegerQueryUrl: string;
   traceLinks: boolean;
   maxRate: number;
 }
@@ -174,6 +178,11 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
       sendJson(response, 200, state());
       return;
     }
+    const traceId = /^GET \/api\/traces\/([0-9a-f]{32})$/.exec(route)?.[1];
+    if (traceId !== undefined) {
+      await sendTrace(response, traceId);
+      return;
+    }
     if (route === 'GET /api/events') {
       response.writeHead(200, {
         'content-type': 'text/event-stream',
@@ -189,7 +198,9 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
-    const asset = request.method === 'GET' ? assets[path] : undefined;
+    // /trace/<id> is one page; the script reads the id from the address.
+    const assetPath = /^\/trace\/[0-9a-f]{32}$/.test(path) ? '/trace' : path;
+    const asset = request.method === 'GET' ? assets[assetPath] : undefined;
     if (asset) {
       const content = await readFile(asset.file);
       response
@@ -205,6 +216,24 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+
+  /** One trace from Jaeger's query API, passed through as Jaeger answers it. */
+  async function sendTrace(response: ServerResponse, traceId: string): Promise<void> {
+    if (options.jaegerQueryUrl === '') {
+      sendJson(response, 404, { error: 'no Jaeger configured' });
+      return;
+    }
+    try {
+      const answer = await fetch(`${options.jaegerQueryUrl}/api/traces/${traceId}`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      response
+        .writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(Buffer.from(await answer.arrayBuffer()));
+    } catch (error) {
+      sendJson(response, 502, { error: `Jaeger did not answer: ${messageOf(error)}` });
+    }
   }
 
   const server = createServer((request, response) => {

@@ -61,6 +61,7 @@ const { server, closeStreams } = createConsoleServer({
   key,
   logger,
   jaegerUrl: config.JAEGER_UI_URL,
+  jaegerQueryUrl: config.JAEGER_QUERY_URL,
   // Links only where traces go somewhere: with an OTLP endpoint and a Jaeger UI.
   traceLinks: config.JAEGER_UI_URL !== '' && process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] !== undefined,
   maxRate: config.LOAD_MAX_RATE,

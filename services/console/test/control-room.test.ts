@@ -41,7 +41,10 @@ before(async () => {
     console: true,
     env: {
       all: { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
-      console: { JAEGER_UI_URL: jaeger?.uiUrl ?? `http://127.0.0.1:${await freePort()}` },
+      console: {
+        JAEGER_UI_URL: jaeger?.uiUrl ?? `http://127.0.0.1:${await freePort()}`,
+        JAEGER_QUERY_URL: jaeger?.uiUrl ?? '',
+      },
     },
   });
   await seedUsers(system.user.address);
@@ -188,7 +191,7 @@ test('load, a hang, the breaker switched off, recovery and a trace link, as a pe
   const link = page.locator('a.trace-link').first();
   await until('a trace link in the recent calls', async () => (await link.count()) > 0, 5000);
   const href = (await link.getAttribute('href')) ?? '';
-  const traceId = /\/trace\/([0-9a-f]{32})$/.exec(href)?.[1];
+  const traceId = /^\/trace\/([0-9a-f]{32})$/.exec(href)?.[1];
   assert.ok(traceId, `a trace link: ${href}`);
   if (jaeger) {
     await until(
@@ -196,9 +199,27 @@ test('load, a hang, the breaker switched off, recovery and a trace link, as a pe
       async () => (await fetch(`${jaeger?.uiUrl ?? ''}/api/traces/${traceId}`)).ok,
       10_000,
     );
-    await page.goto(href);
-    await page.screenshot({ path: join(reports, '4-jaeger-trace.png') });
-    await page.goBack();
+    // The link opens the console's view of it: every service's spans, the defenses' events.
+    const view = await context.newPage();
+    const problems: string[] = [];
+    view.on('console', (line) => problems.push(line.text()));
+    view.on('pageerror', (error) => problems.push(error.message));
+    await view.goto(`${consoleUrl}${href}`);
+    await view
+      .locator('#spans tr')
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(async (error: unknown) => {
+        const said = await view.locator('#message').textContent();
+        throw new Error(`the trace view shows no spans: "${said ?? ''}" ${problems.join('; ')}`, { cause: error });
+      });
+    const spans = (await view.locator('#spans').textContent()) ?? '';
+    for (const service of ['console', 'aggregator', 'recommendation', 'user']) {
+      assert.ok(spans.includes(service), `the trace view shows ${service} spans`);
+    }
+    assert.match(spans, /fallback\.used/, 'and the fallback the aggregator used');
+    await view.screenshot({ path: join(reports, '4-trace.png'), fullPage: true });
+    await view.close();
   } else {
     await until(
       'the trace at the OTLP receiver (Jaeger is not installed)',

@@ -296,13 +296,20 @@ function showUpdate(update: Update): void {
     cell(row, `${call.latencyMs} ms`);
     cell(row, call.reason);
     if (call.traceId && jaegerUrl) {
+      // The console's own view of the trace (from Jaeger's API), and Jaeger's UI beside it.
       const link = document.createElement('a');
-      link.href = `${jaegerUrl}/trace/${call.traceId}`;
+      link.href = `/trace/${call.traceId}`;
       link.target = '_blank';
-      link.rel = 'noopener';
       link.className = 'trace-link';
       link.textContent = call.traceId.slice(0, 16);
-      cell(row, link);
+      const jaeger = document.createElement('a');
+      jaeger.href = `${jaegerUrl}/trace/${call.traceId}`;
+      jaeger.target = '_blank';
+      jaeger.rel = 'noopener';
+      jaeger.textContent = 'Jaeger';
+      const links = document.createElement('span');
+      links.append(link, ' · ', jaeger);
+      cell(row, links);
     } else {
       cell(row, call.traceId ? call.traceId.slice(0, 16) : '–');
     }

@@ -530,6 +530,7 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
       `console -> aggregator:${grpcPort}`,
       `console -> recommendation:${grpcPort}`,
       ...grpcServices.map((service) => `console -> ${service}:${metricsPort}`),
+      'console -> jaeger:16686',
       'user -> redis:6379',
       ...grpcServices.map((service) => `prometheus -> ${service}:${metricsPort}`),
       ...pods.map((pod) => `${pod.name} -> jaeger:4317`),

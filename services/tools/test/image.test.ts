@@ -140,6 +140,8 @@ test('the console starts from exactly the files its image holds and serves its p
   for (const [path, type] of [
     ['/', 'text/html'],
     ['/app.js', 'text/javascript'],
+    ['/trace.js', 'text/javascript'],
+    [`/trace/${'0'.repeat(32)}`, 'text/html'],
     ['/app.css', 'text/css'],
     ['/vendor/uPlot.esm.js', 'text/javascript'],
     ['/vendor/uPlot.min.css', 'text/css'],
