@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/platform/testing';
 import { localConsolePorts, localPorts } from '../src/local-dev.js';
+import { jaegerBinary } from '../src/local-jaeger.js';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
 // README's grpcurl commands against it, then Ctrl-C.
@@ -103,6 +104,25 @@ test('make token prints a token the running system accepts, with the admin role 
   );
   assert.equal(call.status, 0, call.stderr);
   assert.match(call.stdout, /Grace Hopper/);
+});
+
+test('make run serves the control room at http://127.0.0.1:8080, prints its address, and says whether Jaeger runs', async () => {
+  const url = `http://127.0.0.1:${localConsolePorts.http}`;
+  assert.ok(output.includes(`The control room: ${url}`), output);
+  // With Jaeger built (make install), make run starts it; without, it says so in one line.
+  assert.match(
+    output,
+    existsSync(jaegerBinary)
+      ? /Jaeger: http:\/\/127\.0\.0\.1:16686/
+      : /Jaeger is not installed \(make install builds it\): running without traces/,
+  );
+  const page = await fetch(url);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /grpc-demo control room/);
+  await waitFor('the console to see both recommendation replicas', async () => {
+    const fresh = (await (await fetch(`${url}/api/state`)).json()) as { settings: { faults: unknown[] } };
+    return fresh.settings.faults.length === 2 ? true : undefined;
+  });
 });
 
 test('Ctrl-C stops every process of make run', async () => {
