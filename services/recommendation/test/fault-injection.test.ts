@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
@@ -255,3 +256,23 @@ test('a forwarded change is taken only from a peer, and never with a version far
   assert.equal((await getFault(a.address)).fault?.delay?.delayMs, 7);
   await clearFault(a.address);
 });
+
+/** Established TCP connections that process `pid` holds to `port` on loopback (Linux: ss). */
+function connectionsFrom(pid: number, port: number): number {
+  const result = spawnSync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  return result.stdout.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
+}
+
+test(
+  'a replica keeps one connection to each peer, however many changes it forwards',
+  { skip: spawnSync('ss', ['-V']).status === 0 ? false : 'needs ss (iproute2)' },
+  async () => {
+    const [a, b] = replicas;
+    assert.ok(a && b && a.child.pid !== undefined);
+    for (let change = 1; change <= 5; change += 1) {
+      await setFault(a.address, { delay: { delayMs: change, percentage: 1 } });
+    }
+    await clearFault(a.address);
+    assert.equal(connectionsFrom(a.child.pid, b.port), 1, 'one long-lived channel to the peer, not one per change');
+  },
+);
