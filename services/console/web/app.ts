@@ -276,6 +276,17 @@ function showUpdate(update: Update): void {
     cell(row, fault.error ? `unreachable: ${fault.error}` : fault.description);
   }
 
+  const defenses = byId('defenses', HTMLTableSectionElement);
+  defenses.replaceChildren();
+  for (const replica of update.settings.defenses) {
+    const row = defenses.insertRow();
+    cell(row, replica.replica);
+    const on = replica.defenses
+      ? (Object.keys(replica.defenses) as (keyof Defenses)[]).filter((name) => replica.defenses?.[name]).join(', ')
+      : undefined;
+    cell(row, replica.error ? `unreachable: ${replica.error}` : on || 'none');
+  }
+
   const switches = update.settings.defenses.find((d) => d.defenses)?.defenses;
   for (const box of document.querySelectorAll<HTMLInputElement>('input.defense')) {
     const name = box.dataset['defense'] as keyof Defenses;
