@@ -5,10 +5,11 @@
 #   docker build --target user           -t grpc-demo-user .
 #   docker build --target recommendation -t grpc-demo-recommendation .
 #   docker build --target aggregator     -t grpc-demo-aggregator .
+#   docker build --target console        -t grpc-demo-console .
 #
-# The three targets share every layer but their last two (the service's
+# The targets share every layer but their last few (the service's
 # package.json and compiled code): one build compiles everything once, and a
-# node stores node_modules once for all three images. Each service still has
+# node stores node_modules once for all the images. Each service still has
 # its own image name, so it is deployed, rolled back and scanned on its own.
 #
 # Nothing here depends on the CPU: `docker buildx build --platform
@@ -26,6 +27,7 @@ COPY services/platform/package.json services/platform/
 COPY services/user/package.json services/user/
 COPY services/recommendation/package.json services/recommendation/
 COPY services/aggregator/package.json services/aggregator/
+COPY services/console/package.json services/console/
 COPY services/tools/package.json services/tools/
 # No install scripts: the compiler needs none, and the one dev package with
 # one (`node`, the Node.js binary the tests run on) is not used here.
@@ -33,7 +35,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no
 COPY tsconfig.base.json ./
 COPY proto/ proto/
 COPY services/ services/
-RUN node node_modules/typescript/bin/tsc --build services/user services/recommendation services/aggregator
+RUN node node_modules/typescript/bin/tsc --build services/user services/recommendation services/aggregator services/console services/console/web
 
 # ---- production-deps: node_modules for run time, without dev packages. It
 # runs on the target platform, so a package with a native addon would get the
@@ -46,7 +48,8 @@ COPY services/platform/package.json services/platform/
 COPY services/user/package.json services/user/
 COPY services/recommendation/package.json services/recommendation/
 COPY services/aggregator/package.json services/aggregator/
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace=services/platform --workspace=services/user --workspace=services/recommendation --workspace=services/aggregator
+COPY services/console/package.json services/console/
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace=services/platform --workspace=services/user --workspace=services/recommendation --workspace=services/aggregator --workspace=services/console
 
 # ---- runtime: what every service needs at run time, and nothing else. The
 # files belong to root and the process runs as another user, so the app cannot
@@ -89,3 +92,14 @@ COPY services/aggregator/package.json services/aggregator/
 COPY --from=build /app/services/aggregator/dist/ services/aggregator/dist/
 ENV OTEL_SERVICE_NAME=aggregator
 CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/aggregator/dist/src/main.js"]
+
+# The control room: an HTTP page on 8080 (metrics on 9464) over the services'
+# RPCs and metrics. uPlot comes from node_modules, so the page needs no CDN.
+FROM runtime AS console
+COPY services/console/package.json services/console/
+COPY services/console/web/index.html services/console/web/trace.html services/console/web/app.css services/console/web/
+COPY --from=build /app/services/console/dist/src/ services/console/dist/src/
+COPY --from=build /app/services/console/dist/web/app.js /app/services/console/dist/web/trace.js services/console/dist/web/
+ENV OTEL_SERVICE_NAME=console HTTP_HOST=0.0.0.0 HTTP_PORT=8080
+EXPOSE 8080
+CMD ["node", "--import=/app/services/platform/dist/src/telemetry/preload.js", "/app/services/console/dist/src/main.js"]

@@ -1,7 +1,7 @@
 # The commands a person types. Each runs an npm script, so it runs on the
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
-.PHONY: install build test lint format run token load scenario bench fault-on fault-off fault-status clean
+.PHONY: jaeger install build test lint format run token load scenario bench fault-on fault-off fault-status clean
 .PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward e2e
 
 GRPCURL_VERSION := v1.9.4
@@ -16,7 +16,7 @@ install: ## Install every dependency (Node 24 included) exactly as locked; grpcu
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
-	@$(MAKE) --no-print-directory cluster-check-tools
+	@$(MAKE) --no-print-directory cluster-check-tools jaeger
 
 build: ## Generate proto types and compile every workspace
 	npm run build
@@ -30,7 +30,7 @@ lint: ## buf lint, stale generated types, type check, ESLint, Prettier
 format: ## Rewrite sources with Prettier and ESLint fixes
 	npm run format
 
-run: build ## Start the whole system locally (ports 50051-50054), Ctrl-C stops it
+run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, Jaeger when installed), Ctrl-C stops it
 	npm run -s start
 
 token: ## Print a bearer token for the running system (ROLE=admin for an admin one)
@@ -107,8 +107,8 @@ $(STAMP)/kind-$(KIND_VERSION):
 manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Render k8s/ (kustomize base and kind, minikube overlays) from the helm chart
 	@npm run -s manifests
 
-images: ## Build the three images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
-	for service in user recommendation aggregator; do \
+images: ## Build the four images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
+	for service in user recommendation aggregator console; do \
 	  docker build --target $$service --tag grpc-demo-$$service:$(APP_VERSION) . || exit 1; \
 	done
 
@@ -119,16 +119,30 @@ kind-down: $(STAMP)/kind-$(KIND_VERSION) ## Delete the kind cluster
 	$(TOOLS)/bin/kind delete cluster --name $(KIND_CLUSTER)
 
 kind-load: $(STAMP)/kind-$(KIND_VERSION) ## Load the images of `make images` into the kind cluster (skaffold does this by itself)
-	$(TOOLS)/bin/kind load docker-image --name $(KIND_CLUSTER) grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+	$(TOOLS)/bin/kind load docker-image --name $(KIND_CLUSTER) grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION) grpc-demo-console:$(APP_VERSION)
 
 minikube-load: ## Load the images of `make images` into minikube (skaffold builds there by itself)
-	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION)
+	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION) grpc-demo-console:$(APP_VERSION)
 
 dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or minikube context: build, deploy the chart, forward ports, redeploy on change
 	PATH="$(TOOLS)/bin:$$PATH" skaffold dev --port-forward=user
 
-port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (16686, 9090, 3000)
+port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (console 8080, 16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
 
 e2e: build $(STAMP)/helm-$(HELM_VERSION) ## Deploy the chart to the current kube context and check it as a user would, then uninstall (KEEP=1 keeps a failed run)
 	@npm run -s e2e
+
+# Jaeger v2 (its cmd/jaeger in the v1 module line), for `make run`'s traces.
+# Built from a wrapper module because jaeger's go.mod has a replace directive
+# that `go install pkg@version` refuses; the flags are the very ones the
+# cluster's image build uses, so the two share Go's build cache.
+JAEGER_MODULE_VERSION := v1.76.0
+jaeger: $(STAMP)/jaeger-$(JAEGER_MODULE_VERSION) ## Build Jaeger v2 into .tools/bin (make install does)
+$(STAMP)/jaeger-$(JAEGER_MODULE_VERSION):
+	@mkdir -p $(TOOLS)/jaeger-module $(TOOLS)/bin
+	printf 'module jaegerlocal\n\ngo 1.26.0\n\nrequire github.com/jaegertracing/jaeger %s\n\nreplace github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0\n' \
+	  $(JAEGER_MODULE_VERSION) > $(TOOLS)/jaeger-module/go.mod
+	cd $(TOOLS)/jaeger-module && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" \
+	  -o $(TOOLS)/bin/jaeger github.com/jaegertracing/jaeger/cmd/jaeger
+	@mkdir -p $(@D) && touch $@

@@ -6,6 +6,14 @@ export const configSchema = z.object({
   ...serverConfigShape({ grpcPort: 50051, metricsPort: 9464 }),
   /** HS256 key for callers' bearer tokens; a Kubernetes Secret in the cluster. */
   JWT_SECRET: jwtSecret(),
+  /**
+   * Where the other aggregator replicas are, to forward defense switches to
+   * them and take theirs at start: the headless Service in the cluster.
+   * Unset: this replica is alone.
+   */
+  DEFENSE_PEERS_TARGET: grpcTarget().optional(),
+  /** This pod's IP (downward API), so the replica finds itself among the DNS answers. */
+  POD_IP: z.ipv4().optional(),
   USER_TARGET: grpcTarget().default('ipv4:127.0.0.1:50052'),
   /** Locally, both recommendation replicas in one round_robin target, as DNS gives in the cluster. */
   RECOMMENDATION_TARGET: grpcTarget().default('ipv4:127.0.0.1:50053,127.0.0.1:50054'),

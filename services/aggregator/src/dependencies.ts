@@ -38,12 +38,19 @@ export interface RecommendationDependency {
   getRecommendations(userId: string, limit: number, scope: CallScope): Promise<Answer<Recommendation[]>>;
 }
 
-export function userDependency(client: UserServiceClient, guard: DependencyGuard): UserDependency {
+/**
+ * The client for the next call: grpc-js sets retries per channel, so each
+ * dependency has a channel with its retry policy and one without, and the
+ * retry switch picks between them.
+ */
+export type ClientChoice<Client> = () => Client;
+
+export function userDependency(client: ClientChoice<UserServiceClient>, guard: DependencyGuard): UserDependency {
   return {
     async getUser(id, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
         unaryCall<{ user: User | null }>(
-          (metadata, options, callback) => client.getUser({ id }, metadata, options, callback),
+          (metadata, options, callback) => client().getUser({ id }, metadata, options, callback),
           bounds,
         ),
       );
@@ -54,14 +61,14 @@ export function userDependency(client: UserServiceClient, guard: DependencyGuard
 }
 
 export function recommendationDependency(
-  client: RecommendationServiceClient,
+  client: ClientChoice<RecommendationServiceClient>,
   guard: DependencyGuard,
 ): RecommendationDependency {
   return {
     async getRecommendations(userId, limit, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
         unaryCall<{ recommendations: Recommendation[] }>(
-          (metadata, options, callback) => client.getRecommendations({ userId, limit }, metadata, options, callback),
+          (metadata, options, callback) => client().getRecommendations({ userId, limit }, metadata, options, callback),
           bounds,
         ),
       );

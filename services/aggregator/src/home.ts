@@ -19,11 +19,15 @@ export interface UserHome {
 export interface UserHomeOptions {
   users: UserDependency;
   recommendations: RecommendationDependency;
-  /** Each call's own timeout, or none (the caller's deadline as it is) when timeouts are off. */
-  timeoutMs: Record<DependencyName, number> | undefined;
+  /** Each call's own timeout, while timeouts are on. */
+  timeoutMs: Record<DependencyName, number>;
   deadlineMarginMs: number;
-  /** Degrade when recommendations fail; when off, their failure fails the whole answer. */
-  fallback: boolean;
+  /**
+   * The switches in force for the next call. Timeouts off: each call gets the
+   * caller's deadline as it is. Fallback off: a recommendation failure fails
+   * the whole answer instead of degrading it.
+   */
+  defenses: () => { timeouts: boolean; fallback: boolean };
   /** Told about every degraded answer, for metrics. */
   onDegraded?: (dependency: DependencyName, reason: string) => void;
 }
@@ -69,8 +73,9 @@ export class UserHomeAssembler {
     siblings: AbortController,
   ): Promise<UserHome> {
     const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
+    const defenses = this.#options.defenses();
     const scope = (dependency: DependencyName) => ({
-      deadline: timeoutMs
+      deadline: defenses.timeouts
         ? downstreamDeadline({
             timeoutMs: timeoutMs[dependency],
             callerDeadline: caller.deadline,
@@ -103,7 +108,7 @@ export class UserHomeAssembler {
     }
     if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
     const reason = describeFailure(result.error);
-    if (!this.#options.fallback) {
+    if (!defenses.fallback) {
       throw new UnavailableError(`recommendation service cannot answer (${reason}) and fallback is off`);
     }
     this.#options.onDegraded?.('recommendation', reason);

@@ -10,15 +10,24 @@ import {
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
+  replicaPeers,
+  Replicator,
   secretKey,
   serverSettings,
   startMetricsServer,
 } from '@demo/platform';
 import { trace } from '@opentelemetry/api';
 import { configSchema } from './config.js';
+import {
+  defenseAuthPolicy,
+  defenseServiceHandlers,
+  defenseTransport,
+  type DefenseReplicator,
+} from './defense-service.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { UserHomeAssembler } from './home.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
+import { defenseMetrics, DefenseState, describeDefenses } from './resilience/defense-switches.js';
 import { resilienceMetrics } from './resilience/metrics.js';
 import { retryServiceConfig } from './resilience/retry.js';
 import { resilienceSettings } from './resilience/settings.js';
@@ -29,37 +38,56 @@ const logger = createLogger({ service: 'aggregator', podName: config.POD_NAME, l
 const metrics = createMetricsRegistry({ service: 'aggregator' });
 const protos = loadProtos();
 const resilience = resilienceSettings(config);
-const defenseMetrics = resilienceMetrics(metrics);
+const defenseMetricsOf = resilienceMetrics(metrics);
+
+const key = secretKey(config.JWT_SECRET);
+// The switches start from the environment and change through DefenseService.
+const defenses = new DefenseState(resilience);
+defenseMetrics(metrics, defenses);
 
 const clientMetrics = grpcClientMetrics(metrics);
-const userClient = createClient(protos.demo.user.v1.UserService, config.USER_TARGET, {
-  serviceConfig: retryServiceConfig({ service: 'demo.user.v1.UserService', method: 'GetUser' }, resilience),
-  metrics: clientMetrics,
-});
-const recommendationClient = createClient(
-  protos.demo.recommendation.v1.RecommendationService,
-  config.RECOMMENDATION_TARGET,
-  {
-    serviceConfig: retryServiceConfig(
-      { service: 'demo.recommendation.v1.RecommendationService', method: 'GetRecommendations' },
-      resilience,
-    ),
+const userMethod = { service: 'demo.user.v1.UserService', method: 'GetUser' };
+const recommendationMethod = { service: 'demo.recommendation.v1.RecommendationService', method: 'GetRecommendations' };
+// Two channels per dependency, with and without the retry policy (grpc-js
+// sets retries per channel); the retry switch picks one for each call.
+const userClients = {
+  withRetries: createClient(protos.demo.user.v1.UserService, config.USER_TARGET, {
+    serviceConfig: retryServiceConfig(userMethod, resilience),
     metrics: clientMetrics,
-  },
-);
+  }),
+  withoutRetries: createClient(protos.demo.user.v1.UserService, config.USER_TARGET, { metrics: clientMetrics }),
+};
+const recommendationClients = {
+  withRetries: createClient(protos.demo.recommendation.v1.RecommendationService, config.RECOMMENDATION_TARGET, {
+    serviceConfig: retryServiceConfig(recommendationMethod, resilience),
+    metrics: clientMetrics,
+  }),
+  withoutRetries: createClient(protos.demo.recommendation.v1.RecommendationService, config.RECOMMENDATION_TARGET, {
+    metrics: clientMetrics,
+  }),
+};
+const chosen =
+  <Client>(clients: { withRetries: Client; withoutRetries: Client }) =>
+  () =>
+    defenses.current.retries ? clients.withRetries : clients.withoutRetries;
+
 const guards = {
-  user: new DependencyGuard('user', resilience, { metrics: defenseMetrics, logger }),
-  recommendation: new DependencyGuard('recommendation', resilience, { metrics: defenseMetrics, logger }),
+  user: new DependencyGuard('user', resilience, { metrics: defenseMetricsOf, logger, switches: defenses }),
+  recommendation: new DependencyGuard('recommendation', resilience, {
+    metrics: defenseMetricsOf,
+    logger,
+    switches: defenses,
+  }),
 };
 const home = new UserHomeAssembler({
-  users: userDependency(userClient, guards.user),
-  recommendations: recommendationDependency(recommendationClient, guards.recommendation),
-  timeoutMs: resilience.timeouts ? resilience.timeoutMs : undefined,
+  users: userDependency(chosen(userClients), guards.user),
+  recommendations: recommendationDependency(chosen(recommendationClients), guards.recommendation),
+  timeoutMs: resilience.timeoutMs,
   deadlineMarginMs: resilience.deadlineMarginMs,
-  fallback: resilience.fallback,
+  defenses: () => defenses.current,
   onDegraded: (dependency, reason) => {
-    defenseMetrics.degraded.inc();
-    defenseMetrics.fallbacks.inc({ dependency });
+    defenseMetricsOf.degraded.inc();
+    defenseMetricsOf.fallbacks.inc({ dependency });
     trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason });
   },
 });
@@ -69,9 +97,30 @@ const server = new GrpcServer({
   logger,
   metrics,
   reflection: protos.reflection,
-  auth: { policy: aggregatorAuthPolicy, key: secretKey(config.JWT_SECRET) },
+  auth: { policy: { ...aggregatorAuthPolicy, ...defenseAuthPolicy }, key },
 });
-server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));
+const defenseReplicator: DefenseReplicator = new Replicator({
+  state: defenses,
+  peers: replicaPeers(config.DEFENSE_PEERS_TARGET, () =>
+    [config.GRPC_HOST, config.POD_IP].flatMap((host) => (host ? [`${host}:${server.port}`] : [])),
+  ),
+  replica: () => server.replica,
+  connect: (address, credentials, options) =>
+    new protos.demo.aggregator.v1.DefenseService(address, credentials, options),
+  transport: defenseTransport,
+  key,
+  topic: 'defenses',
+  logger,
+  describe: describeDefenses,
+});
+server.addService(
+  protos.demo.aggregator.v1.AggregatorService.service,
+  aggregatorHandlers(server.rpc, { home, defenses: () => defenses.current }),
+);
+server.addService(
+  protos.demo.aggregator.v1.DefenseService.service,
+  defenseServiceHandlers(server.rpc, { replicator: defenseReplicator, replica: () => server.replica, key }),
+);
 
 const metricsServer = await startMetricsServer({
   registry: metrics,
@@ -81,26 +130,24 @@ const metricsServer = await startMetricsServer({
 });
 // Readiness does not follow the dependencies on purpose: a shared downstream
 // outage would take every aggregator pod out of rotation at once, while a
-// serving aggregator still answers fast (degraded, or UNAVAILABLE).
+// serving aggregator still answers fast (degraded, or UNAVAILABLE). It does
+// wait for the switches the other replicas run.
+server.setReady(false);
 await server.start();
+await defenseReplicator.adoptFromPeers();
+server.setReady(true);
 logger.info(
   {
     user: config.USER_TARGET,
     recommendation: config.RECOMMENDATION_TARGET,
-    defenses: {
-      timeouts: resilience.timeouts,
-      retries: resilience.retries,
-      circuitBreaker: resilience.circuitBreaker,
-      bulkhead: resilience.bulkhead,
-      fallback: resilience.fallback,
-    },
+    defenses: defenses.toString(),
   },
   'dependencies',
 );
 
 onShutdownSignal(logger, async () => {
   await server.shutdown();
-  userClient.close();
-  recommendationClient.close();
+  for (const client of [...Object.values(userClients), ...Object.values(recommendationClients)]) client.close();
+  defenseReplicator.close();
   metricsServer.close();
 });

@@ -2,15 +2,21 @@ import { trace } from '@opentelemetry/api';
 import type { AuthPolicy, RpcHandlers } from '@demo/platform';
 import type { AggregatorServiceHandlers } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
 import type { UserHomeAssembler } from './home.js';
+import { defenseAttributes, type DefenseSwitches } from './resilience/defense-switches.js';
 
 /** Every AggregatorService call needs a token with at least the user role. */
 export const aggregatorAuthPolicy: AuthPolicy = {
   '/demo.aggregator.v1.AggregatorService/GetUserHome': 'user',
 };
 
-export function aggregatorHandlers(rpc: RpcHandlers, deps: { home: UserHomeAssembler }): AggregatorServiceHandlers {
+export function aggregatorHandlers(
+  rpc: RpcHandlers,
+  deps: { home: UserHomeAssembler; defenses: () => DefenseSwitches },
+): AggregatorServiceHandlers {
   return {
     GetUserHome: rpc.unary(async (request, ctx) => {
+      // The switches this call ran under, so a trace says which defenses were on.
+      trace.getActiveSpan()?.setAttributes(defenseAttributes(deps.defenses()));
       const home = await deps.home.getUserHome(
         { userId: request.userId, recommendationLimit: request.recommendationLimit },
         { deadline: ctx.deadline, signal: ctx.signal },

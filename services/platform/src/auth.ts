@@ -27,11 +27,16 @@ export function secretKey(secret: string): SecretKey {
 const algorithm = 'HS256';
 
 /** Verifies an HS256 bearer token and returns who it names; throws InvalidTokenError. */
-export async function verifyToken(token: string, key: SecretKey): Promise<Principal> {
+export async function verifyToken(
+  token: string,
+  key: SecretKey,
+  options: { audience?: string } = {},
+): Promise<Principal> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: [algorithm],
       requiredClaims: ['sub', 'exp'],
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
     });
     const role = payload['role'];
     if (role !== 'user' && role !== 'admin') throw new InvalidTokenError('token has no valid role claim');
@@ -49,13 +54,29 @@ export async function mintToken(options: {
   subject: string;
   role: Role;
   ttlSeconds: number;
+  /** Narrows who the token is for (the `aud` claim): replicas show their peers one only they mint. */
+  audience?: string;
 }): Promise<string> {
-  return new SignJWT({ role: options.role })
+  const token = new SignJWT({ role: options.role })
     .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
-    .setSubject(options.subject)
+    .setSubject(options.subject);
+  if (options.audience !== undefined) token.setAudience(options.audience);
+  return token
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + options.ttlSeconds)
     .sign(options.key);
+}
+
+/** The token of an `authorization: Bearer <JWT>` header, or undefined. */
+export function bearerTokenOf(header: unknown): string | undefined {
+  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
+/** Who a call's token names (its `sub`), for logs of who changed what; the auth interceptor has checked it. */
+export async function subjectOf(metadata: { get(key: string): unknown[] }, key: SecretKey): Promise<string> {
+  const token = bearerTokenOf(metadata.get('authorization')[0]);
+  if (token === undefined) return 'anonymous';
+  return (await verifyToken(token, key)).subject;
 }
 
 /**

@@ -67,6 +67,8 @@ export interface UnaryCallOptions {
   /** Cancels the call when aborted: the caller went away. */
   signal?: AbortSignal;
   metadata?: grpc.Metadata;
+  /** Wait for a connection (until the deadline) instead of failing at once while there is none. */
+  waitForReady?: boolean;
 }
 
 export interface UnaryResult<Response> {
@@ -112,7 +114,10 @@ export function unaryCall<Response>(
     let previousAttempts = 0;
     const onAbort = () => call.cancel();
     const callOptions: grpc.CallOptions = options.deadline ? { deadline: options.deadline } : {};
-    const call = start(options.metadata ?? new grpc.Metadata(), callOptions, (error, response) => {
+    const metadata = options.metadata ?? new grpc.Metadata();
+    // grpc-js takes wait-for-ready from the metadata's options, not the call's.
+    if (options.waitForReady) metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
+    const call = start(metadata, callOptions, (error, response) => {
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve({ response: response as Response, servedBy, previousAttempts });

@@ -16,12 +16,16 @@ export class AlreadyExistsError extends Error {
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
+export class PermissionDeniedError extends Error {
+  override name = 'PermissionDeniedError';
+}
 
 const domainCodes: [new (message: string) => Error, status][] = [
   [NotFoundError, status.NOT_FOUND],
   [InvalidArgumentError, status.INVALID_ARGUMENT],
   [AlreadyExistsError, status.ALREADY_EXISTS],
   [UnavailableError, status.UNAVAILABLE],
+  [PermissionDeniedError, status.PERMISSION_DENIED],
 ];
 
 /**

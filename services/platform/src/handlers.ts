@@ -19,6 +19,7 @@ interface SurfaceCall {
   readonly metadata: Metadata;
   getDeadline(): Date | number;
   getPath(): string;
+  getPeer(): string;
   on(event: 'cancelled', listener: () => void): unknown;
 }
 
@@ -34,6 +35,8 @@ export interface CallContext {
    */
   draining: AbortSignal;
   metadata: Metadata;
+  /** The caller's address, ip:port as grpc-js reports it. */
+  peer: string;
   log: Logger;
 }
 
@@ -70,6 +73,7 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
         deadline: deadlineDate,
         draining,
         metadata: call.metadata,
+        peer: call.getPeer(),
         log: logger.child({ method: call.getPath() }),
       },
       settle: () => (settled = true),

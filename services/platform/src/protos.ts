@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import loaderOptions from '../proto-loader-options.json' with { type: 'json' };
 import type { ProtoGrpcType as AggregatorProto } from './generated/aggregator_service.js';
+import type { ProtoGrpcType as DefenseProto } from './generated/defense_service.js';
 import type { ProtoGrpcType as FaultProto } from './generated/fault_service.js';
 import type { ProtoGrpcType as RecommendationProto } from './generated/recommendation_service.js';
 import type { ProtoGrpcType as UserProto } from './generated/user_service.js';
@@ -17,6 +18,7 @@ export const protoFiles = [
   'demo/recommendation/v1/recommendation_service.proto',
   'demo/fault/v1/fault_service.proto',
   'demo/aggregator/v1/aggregator_service.proto',
+  'demo/aggregator/v1/defense_service.proto',
 ];
 
 /**
@@ -30,7 +32,7 @@ export const protoLoaderOptions: protoLoader.Options = {
   includeDirs: [protoRoot],
 };
 
-export type DemoProtos = UserProto & RecommendationProto & FaultProto & AggregatorProto;
+export type DemoProtos = UserProto & RecommendationProto & FaultProto & AggregatorProto & DefenseProto;
 
 export interface LoadedProtos {
   demo: DemoProtos['demo'];

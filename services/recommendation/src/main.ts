@@ -3,17 +3,19 @@
 import {
   createLogger,
   createMetricsRegistry,
+  describeFault,
   faultAuthPolicy,
-  FaultCoordinator,
   faultInterceptor,
   faultMetrics,
-  faultPeers,
   faultServiceHandlers,
   FaultState,
+  faultTransport,
   GrpcServer,
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
+  replicaPeers,
+  Replicator,
   secretKey,
   serverSettings,
   startMetricsServer,
@@ -46,15 +48,18 @@ const server = new GrpcServer({
   auth: { policy: faultAuthPolicy, key },
   interceptors: [faultInterceptor({ state: faultState, onInjected: faultMetrics(metrics, faultState).record })],
 });
-const coordinator = new FaultCoordinator({
+const faultReplicator = new Replicator({
   state: faultState,
-  peers: faultPeers(config.FAULT_PEERS_TARGET, () =>
+  peers: replicaPeers(config.FAULT_PEERS_TARGET, () =>
     [config.GRPC_HOST, config.POD_IP].flatMap((host) => (host ? [`${host}:${server.port}`] : [])),
   ),
   replica: () => server.replica,
-  FaultServiceClient: protos.demo.fault.v1.FaultService,
+  connect: (address, credentials, options) => new protos.demo.fault.v1.FaultService(address, credentials, options),
+  transport: faultTransport,
   key,
+  topic: 'fault',
   logger,
+  describe: describeFault,
 });
 server.addService(
   protos.demo.recommendation.v1.RecommendationService.service,
@@ -62,7 +67,7 @@ server.addService(
 );
 server.addService(
   protos.demo.fault.v1.FaultService.service,
-  faultServiceHandlers(server.rpc, { coordinator, replica: () => server.replica }),
+  faultServiceHandlers(server.rpc, { replicator: faultReplicator, replica: () => server.replica, key }),
 );
 
 const metricsServer = await startMetricsServer({
@@ -76,10 +81,11 @@ const metricsServer = await startMetricsServer({
 server.setReady(false);
 await server.start();
 logger.info({ products: recommender.size, fault: faultState.toString() }, 'catalog loaded');
-await coordinator.adoptFromPeers();
+await faultReplicator.adoptFromPeers();
 server.setReady(true);
 
 onShutdownSignal(logger, async () => {
   await server.shutdown();
+  faultReplicator.close();
   metricsServer.close();
 });

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
@@ -195,3 +196,83 @@ test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes not
   const current = await getFault(a.address);
   assert.equal(current.fault?.abort ?? null, null);
 });
+
+test('two changes made at the same moment through two replicas leave every replica on the same fault', async () => {
+  const [a, b] = replicas;
+  assert.ok(a && b);
+  // Twenty rounds of a race: each call is applied locally first, then forwarded.
+  for (let round = 1; round <= 20; round += 1) {
+    await Promise.all([
+      setFault(a.address, { delay: { delayMs: round, percentage: 1 } }),
+      setFault(b.address, { delay: { delayMs: 1000 + round, percentage: 1 } }),
+    ]);
+    // Both calls have answered, so every forward has been taken or refused.
+    const held = await Promise.all(replicas.map((replica) => getFault(replica.address)));
+    const [first, ...rest] = held.map((answer) => ({
+      delayMs: answer.fault?.delay?.delayMs,
+      updateTime: answer.updateTime,
+      updateOrigin: answer.updateOrigin,
+    }));
+    for (const other of rest) assert.deepEqual(other, first, `round ${round}: the replicas diverged`);
+  }
+  await clearFault(a.address);
+});
+
+async function forwardedSetFault(address: string, options: { authorization: string; atMs: number }) {
+  const client = faultClient(address);
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', options.authorization);
+  metadata.set('replication-origin', 'somebody');
+  metadata.set('replication-at-ms', String(options.atMs));
+  return unaryCall<SetFaultResponse__Output>(
+    (md, callOptions, callback) =>
+      client.setFault({ fault: { abort: { grpcCode: 14, percentage: 100 } } }, md, callOptions, callback),
+    { deadline: new Date(Date.now() + 5000), metadata },
+  );
+}
+
+test('a forwarded change is taken only from a peer, and never with a version far in the future', async () => {
+  const [a, b] = replicas;
+  assert.ok(a && b);
+  const year = Date.now() + 365 * 24 * 3600 * 1000;
+  // An admin token, but not the token a replica mints for its peers.
+  await assert.rejects(forwardedSetFault(a.address, { authorization: await bearer('admin'), atMs: year }), {
+    code: grpc.status.PERMISSION_DENIED,
+  });
+  // A peer token (as a replica would mint it) claiming a change made a year from now.
+  const peerToken = await mintToken({
+    key: secretKey(secret),
+    subject: 'replica:forged',
+    role: 'admin',
+    ttlSeconds: 60,
+    audience: 'fault-replicas',
+  });
+  await assert.rejects(forwardedSetFault(a.address, { authorization: `Bearer ${peerToken}`, atMs: year }), {
+    code: grpc.status.INVALID_ARGUMENT,
+  });
+  // Nothing was locked out: an ordinary change still reaches every replica.
+  const { response } = await setFault(b.address, { delay: { delayMs: 7, percentage: 1 } });
+  assert.equal(response.appliedTo.length, replicas.length);
+  assert.equal((await getFault(a.address)).fault?.delay?.delayMs, 7);
+  await clearFault(a.address);
+});
+
+/** Established TCP connections that process `pid` holds to `port` on loopback (Linux: ss). */
+function connectionsFrom(pid: number, port: number): number {
+  const result = spawnSync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  return result.stdout.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
+}
+
+test(
+  'a replica keeps one connection to each peer, however many changes it forwards',
+  { skip: spawnSync('ss', ['-V']).status === 0 ? false : 'needs ss (iproute2)' },
+  async () => {
+    const [a, b] = replicas;
+    assert.ok(a && b && a.child.pid !== undefined);
+    for (let change = 1; change <= 5; change += 1) {
+      await setFault(a.address, { delay: { delayMs: change, percentage: 1 } });
+    }
+    await clearFault(a.address);
+    assert.equal(connectionsFrom(a.child.pid, b.port), 1, 'one long-lived channel to the peer, not one per change');
+  },
+);

@@ -5,4 +5,5 @@ export const serviceEntry = {
   user: fileURLToPath(new URL('../../../user/dist/src/main.js', import.meta.url)),
   recommendation: fileURLToPath(new URL('../../../recommendation/dist/src/main.js', import.meta.url)),
   aggregator: fileURLToPath(new URL('../../../aggregator/dist/src/main.js', import.meta.url)),
+  console: fileURLToPath(new URL('../../../console/dist/src/main.js', import.meta.url)),
 } as const;

@@ -13,3 +13,7 @@ export const localPorts = {
   recommendationA: { grpc: 50053, metrics: 9466 },
   recommendationB: { grpc: 50054, metrics: 9467 },
 } as const;
+
+/** The control room's page, and Jaeger when it is installed. */
+export const localConsolePorts = { http: 8080, metrics: 9468 } as const;
+export const localJaegerPorts = { otlpGrpc: 4317, ui: 16686 } as const;

@@ -1,17 +1,20 @@
 /**
  * The whole system as local processes: one user service, two recommendation
  * replicas that know each other as fault peers, and the aggregator, which
- * reaches both replicas through one `ipv4:` round_robin target. `make run`,
- * the scenario runner and the system tests all start it from here.
+ * reaches both replicas through one `ipv4:` round_robin target; and, when
+ * asked, the console (the control room's web page) over all of them.
+ * `make run`, the scenario runner and the system tests all start it from here.
  */
-import { freePort, startService, type ServiceProcess } from '@demo/platform/testing';
+import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from './entrypoints.js';
 
-export type LocalServiceName = 'user' | 'recommendation-a' | 'recommendation-b' | 'aggregator';
+export type LocalServiceName = 'user' | 'recommendation-a' | 'recommendation-b' | 'aggregator' | 'console';
 
 export interface LocalSystemOptions {
   jwtSecret: string;
-  /** gRPC and metrics ports; free ones are picked for any left unset, so no log line is needed to learn them. */
+  /** Start the console too (its `grpc` port is its HTTP port). */
+  console?: boolean;
+  /** gRPC (HTTP for the console) and metrics ports; free ones are picked for any left unset. */
   ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
   /** Variables for every service, then for one. */
   env?: Partial<Record<LocalServiceName | 'all', Record<string, string>>>;
@@ -29,6 +32,8 @@ export interface LocalSystem {
   user: ServiceProcess;
   recommendations: ServiceProcess[];
   aggregator: ServiceProcess;
+  /** The console, when asked for: its page is at http://{address}/. */
+  console?: ServiceProcess | undefined;
   /** Starts recommendation replica `index` again on its port, after it was stopped or killed. */
   restartRecommendation(index: 0 | 1): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -44,10 +49,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const running = new Set<ServiceProcess>();
   let stopping = false;
 
-  const start = async (name: LocalServiceName, entry: string, grpcPort: number, env: Record<string, string>) => {
+  const start = async (
+    name: LocalServiceName,
+    entry: string,
+    grpcPort: number,
+    env: Record<string, string>,
+    waitForServing = true,
+  ) => {
     const service = await startService({
       name,
       entry,
+      waitForServing,
       env: {
         JWT_SECRET: options.jwtSecret,
         GRPC_PORT: String(grpcPort),
@@ -76,6 +88,36 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       { FAULT_PEERS_TARGET: recommendationTarget },
     );
 
+  /** The console knows every replica by its address, as it knows the headless Services in the cluster. */
+  const startConsole = async (services: {
+    httpPort: number;
+    aggregator: ServiceProcess;
+    user: ServiceProcess;
+    recommendations: ServiceProcess[];
+  }) => {
+    const metricsOf = (list: ServiceProcess[]) =>
+      `ipv4:${list.map((service) => `127.0.0.1:${service.metricsPort ?? 0}`).join(',')}`;
+    const consoleService = await start(
+      'console',
+      serviceEntry.console,
+      0,
+      {
+        HTTP_PORT: String(services.httpPort),
+        AGGREGATOR_TARGET: `ipv4:${services.aggregator.address}`,
+        RECOMMENDATION_TARGET: recommendationTarget,
+        AGGREGATOR_METRICS_TARGET: metricsOf([services.aggregator]),
+        USER_METRICS_TARGET: metricsOf([services.user]),
+        RECOMMENDATION_METRICS_TARGET: metricsOf(services.recommendations),
+      },
+      false,
+    );
+    await waitFor('the console to answer', async () => {
+      const response = await fetch(`http://${consoleService.address}/readyz`, { signal: AbortSignal.timeout(1000) });
+      return response.ok ? true : undefined;
+    });
+    return consoleService;
+  };
+
   try {
     // allSettled, so that when one fails to start, the others have finished starting and can be stopped.
     const started = await Promise.allSettled([
@@ -99,10 +141,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         RECOMMENDATION_TARGET: recommendationTarget,
       },
     );
+    const consoleService = options.console
+      ? await startConsole({
+          httpPort: ports.console?.grpc || (await freePort()),
+          aggregator,
+          user,
+          recommendations: [a, b],
+        })
+      : undefined;
     const system: LocalSystem = {
       user,
       recommendations: [a, b],
       aggregator,
+      console: consoleService,
       async restartRecommendation(index) {
         const replica = await startRecommendation(index);
         system.recommendations[index] = replica;

@@ -4,7 +4,8 @@
 // every process on Ctrl-C.
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import { localDevJwtSecret, localPorts } from './local-dev.js';
+import { localConsolePorts, localDevJwtSecret, localPorts } from './local-dev.js';
+import { startLocalJaeger } from './local-jaeger.js';
 import { startLocalSystem, type LocalServiceName, type LocalSystem } from './local-system.js';
 
 const colors: Record<LocalServiceName, number> = {
@@ -12,6 +13,7 @@ const colors: Record<LocalServiceName, number> = {
   user: 36,
   'recommendation-a': 33,
   'recommendation-b': 32,
+  console: 34,
 };
 
 /** Variables passed through to every service: telemetry, defenses, start-up faults, log level, Redis. */
@@ -25,9 +27,11 @@ const passedThrough = Object.fromEntries(
 );
 
 let system: LocalSystem | undefined;
+let jaeger: Awaited<ReturnType<typeof startLocalJaeger>>;
 
 async function stopAll(exitCode: number): Promise<never> {
   await system?.stop();
+  await jaeger?.stop();
   process.exit(exitCode);
 }
 
@@ -42,8 +46,10 @@ try {
       'recommendation-a': localPorts.recommendationA,
       'recommendation-b': localPorts.recommendationB,
       aggregator: localPorts.aggregator,
+      console: { grpc: localConsolePorts.http, metrics: localConsolePorts.metrics },
     },
-    env: { all: passedThrough },
+    console: true,
+    env: { all: { ...passedThrough, ...(await tracesEnv()) } },
     onLine: (service, line) => {
       process.stdout.write(`\u001b[${colors[service]}m${service.padEnd(16)}\u001b[0m| ${line}\n`);
     },
@@ -54,7 +60,7 @@ try {
   });
 } catch (error) {
   process.stderr.write(`could not start the local system: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.stderr.write('is another `make run` still listening on ports 50051-50054?\n');
+  process.stderr.write('is another `make run` still listening on ports 50051-50054 or 8080?\n');
   process.exit(1);
 }
 
@@ -77,8 +83,25 @@ process.stdout.write(`
   grpcurl -plaintext -d '{"page_size": 10}' 127.0.0.1:${localPorts.user.grpc} demo.user.v1.UserService/ListUsers
 
   make fault-on HANG=1 (or DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50), make fault-off, make load.
+
+  The control room: http://127.0.0.1:${localConsolePorts.http}  (admin token for its controls: ROLE=admin make -s token)
   Ctrl-C stops everything.
 `);
+
+/**
+ * Traces go to the local Jaeger when `make install` built it, unless
+ * OTEL_EXPORTER_OTLP_ENDPOINT already points somewhere else.
+ */
+async function tracesEnv(): Promise<Record<string, string>> {
+  if (process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] !== undefined) return {};
+  jaeger = await startLocalJaeger();
+  if (!jaeger) {
+    process.stdout.write('Jaeger is not installed (make install builds it): running without traces\n');
+    return {};
+  }
+  process.stdout.write(`Jaeger: ${jaeger.uiUrl} (traces kept in memory until Ctrl-C)\n`);
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint };
+}
 
 /** Three users so that GetUserHome for ids 1 to 3 answers at once. */
 async function seedUsers(): Promise<void> {

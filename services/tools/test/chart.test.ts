@@ -67,7 +67,13 @@ const valueSets = [
   {
     name: 'every optional part off',
     files: [],
-    set: ['jaeger.enabled=false', 'prometheus.enabled=false', 'grafana.enabled=false', 'networkPolicies.enabled=false'],
+    set: [
+      'jaeger.enabled=false',
+      'prometheus.enabled=false',
+      'grafana.enabled=false',
+      'networkPolicies.enabled=false',
+      'console.enabled=false',
+    ],
   },
 ];
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { clusterForwards } from '../src/cluster/forwards.js';
 import { namespace as defaultNamespace, type KubernetesObject } from '../src/cluster/manifests.js';
-import { localPorts } from '../src/local-dev.js';
+import { localConsolePorts, localPorts } from '../src/local-dev.js';
 import { paths, makeVariable, repoRoot } from '../src/cluster/toolchain.js';
 import {
   chartSets,
@@ -42,6 +42,11 @@ const configSchemas = Object.fromEntries(
   ),
 ) as Record<GrpcServiceName, z.ZodObject>;
 
+/** The console's configuration schema: an HTTP service, apart from the three gRPC ones. */
+const consoleSchema = (
+  (await import(new URL('../../../console/dist/src/config.js', import.meta.url).href)) as { configSchema: z.ZodObject }
+).configSchema;
+
 /**
  * The OpenTelemetry SDK's own variables (the spec's names), read by the
  * telemetry preload rather than the services' schemas.
@@ -68,6 +73,7 @@ const clusterSettings = new Set([
   'USER_TARGET',
   'RECOMMENDATION_TARGET',
   'FAULT_PEERS_TARGET',
+  'DEFENSE_PEERS_TARGET',
 ]);
 
 function namespaceOf(object: KubernetesObject): string {
@@ -274,6 +280,7 @@ test('client targets name headless Services that exist, on their gRPC port, sele
     { service: 'aggregator', variable: 'USER_TARGET', callee: 'user' },
     { service: 'aggregator', variable: 'RECOMMENDATION_TARGET', callee: 'recommendation' },
     { service: 'recommendation', variable: 'FAULT_PEERS_TARGET', callee: 'recommendation' },
+    { service: 'aggregator', variable: 'DEFENSE_PEERS_TARGET', callee: 'aggregator' },
   ];
   for (const set of sets) {
     const services = servicesOf(set.objects);
@@ -518,6 +525,12 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
       `aggregator -> user:${grpcPort}`,
       `aggregator -> recommendation:${grpcPort}`,
       `recommendation -> recommendation:${grpcPort}`,
+      `aggregator -> aggregator:${grpcPort}`,
+      'client -> console:8080',
+      `console -> aggregator:${grpcPort}`,
+      `console -> recommendation:${grpcPort}`,
+      ...grpcServices.map((service) => `console -> ${service}:${metricsPort}`),
+      'console -> jaeger:16686',
       'user -> redis:6379',
       ...grpcServices.map((service) => `prometheus -> ${service}:${metricsPort}`),
       ...pods.map((pod) => `${pod.name} -> jaeger:4317`),
@@ -586,7 +599,8 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
   const [release] = skaffold.deploy.helm.releases;
   assert.ok(release);
   assert.equal(release.chartPath, 'helm/grpc-demo');
-  for (const service of grpcServices) {
+  const imaged = [...grpcServices, 'console'];
+  for (const service of imaged) {
     const repository = values[service]?.image?.repository;
     const artifact = skaffold.build.artifacts.find((candidate) => candidate.image === repository);
     assert.ok(artifact, `skaffold builds ${repository}, the chart's ${service} image`);
@@ -597,7 +611,7 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
     assert.equal(release.setValueTemplates[`${service}.image.repository`], `{{.IMAGE_REPO_${key}}}`);
     assert.equal(release.setValueTemplates[`${service}.image.tag`], `{{.IMAGE_TAG_${key}}}`);
   }
-  assert.equal(skaffold.build.artifacts.length, grpcServices.length, 'no other image');
+  assert.equal(skaffold.build.artifacts.length, imaged.length, 'no other image');
 
   const [chart] = chartSets();
   assert.ok(chart);
@@ -611,7 +625,13 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
     );
     return `${forward.resourceName}:${forward.localPort}`;
   });
-  assert.deepEqual(forwarded.sort(), ['aggregator-headless:50051', 'grafana:3000', 'jaeger:16686', 'prometheus:9090']);
+  assert.deepEqual(forwarded.sort(), [
+    'aggregator-headless:50051',
+    'console:8080',
+    'grafana:3000',
+    'jaeger:16686',
+    'prometheus:9090',
+  ]);
 
   for (const profile of ['kind', 'minikube']) {
     const patches = skaffold.profiles.find((candidate) => candidate.name === profile)?.patches ?? [];
@@ -662,10 +682,71 @@ test('make port-forward puts the cluster on the ports of make run, so make token
     localPorts.recommendationA.grpc,
     'make fault-on’s default FAULT_TARGET',
   );
+  assert.equal(localPortOf('console'), localConsolePorts.http, 'the control room where make run puts it');
   for (const forward of skaffold.portForward) {
     assert.ok(
       clusterForwards.some((ours) => ours.service === forward.resourceName && ours.localPort === forward.localPort),
       `skaffold and make port-forward agree on ${forward.resourceName}`,
     );
+  }
+});
+
+test('the console gets only variables its configuration knows, listens where its probes, ports and Service look, and reaches every replica through headless Services', () => {
+  for (const set of sets) {
+    const workload = workloads(set.objects).find((candidate) => candidate.name === 'console');
+    assert.ok(workload, `${set.source}: a console Deployment`);
+    const container = onlyContainer(workload);
+    const helpers = interpolationOnly(container);
+    const known = new Set(Object.keys(consoleSchema.shape));
+    for (const { name } of container.env ?? []) {
+      assert.ok(
+        known.has(name) || otelVariables.has(name) || helpers.has(name),
+        `${set.source}: console sets ${name}, which its configuration schema does not know`,
+      );
+    }
+    const env = processEnv(set, workload);
+    const parsed = consoleSchema.safeParse(env);
+    assert.ok(parsed.success, `${set.source}: console: ${parsed.error?.message ?? ''}`);
+    const config = parsed.data as { HTTP_HOST: string; HTTP_PORT: number; METRICS_PORT: number } & Record<
+      string,
+      string
+    >;
+    const where = `${set.source}: console`;
+    assert.equal(config.HTTP_HOST, '0.0.0.0', `${where} listens on every interface`);
+    assert.equal(containerPort(container, 'http'), config.HTTP_PORT, `${where} container port http`);
+    assert.equal(containerPort(container, 'metrics'), config.METRICS_PORT, `${where} container port metrics`);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+      assert.equal(container[probe]?.httpGet?.port, 'http', `${where} ${probe} is an HTTP probe on the http port`);
+    }
+    const services = servicesOf(set.objects);
+    const page = services.get('console');
+    assert.ok(page, `${where}: Service console`);
+    assert.ok(matches(page.selector ?? {}, workload.podLabels), `${where}: Service console selects the console`);
+    assert.deepEqual(
+      page.ports.map((port) => [port.port, port.targetPort]),
+      [[8080, 'http']],
+      `${where}: Service console forwards 8080 to the page`,
+    );
+
+    // Every replica of each service, by the headless Service's DNS answers, on the port it listens on.
+    const targets: { variable: string; callee: GrpcServiceName; port: 'GRPC_PORT' | 'METRICS_PORT' }[] = [
+      { variable: 'AGGREGATOR_TARGET', callee: 'aggregator', port: 'GRPC_PORT' },
+      { variable: 'RECOMMENDATION_TARGET', callee: 'recommendation', port: 'GRPC_PORT' },
+      { variable: 'AGGREGATOR_METRICS_TARGET', callee: 'aggregator', port: 'METRICS_PORT' },
+      { variable: 'USER_METRICS_TARGET', callee: 'user', port: 'METRICS_PORT' },
+      { variable: 'RECOMMENDATION_METRICS_TARGET', callee: 'recommendation', port: 'METRICS_PORT' },
+    ];
+    for (const { variable, callee, port } of targets) {
+      const match = /^dns:\/\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/.exec(env[variable] ?? '');
+      assert.ok(match, `${where} ${variable} is dns:///<service>.<namespace>.svc.<domain>:<port>: ${env[variable]}`);
+      const [, name = '', namespace, targetPort] = match;
+      assert.equal(namespace, namespaceOf(workload.object), `${where} ${variable}: its own namespace`);
+      const target = services.get(name);
+      assert.equal(target?.clusterIP, 'None', `${where} ${variable}: ${name} is a headless Service`);
+      const calleeWorkload = grpcWorkload(set, callee);
+      assert.ok(matches(target.selector ?? {}, calleeWorkload.podLabels), `${where} ${variable}: selects ${callee}`);
+      const calleeConfig = configSchemas[callee].parse(processEnv(set, calleeWorkload)) as Record<string, number>;
+      assert.equal(Number(targetPort), calleeConfig[port], `${where} ${variable}: the ${port} of ${callee}`);
+    }
   }
 });

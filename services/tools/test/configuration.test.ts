@@ -21,6 +21,16 @@ const cases: { service: keyof typeof serviceEntry; env: Record<string, string>; 
   { service: 'aggregator', env: { JWT_SECRET: 'short' }, variable: 'JWT_SECRET' },
   { service: 'aggregator', env: { ...secret, USER_TARGET: 'http://user' }, variable: 'USER_TARGET' },
   { service: 'aggregator', env: { ...secret, RECOMMENDATION_TIMEOUT_MS: '-5' }, variable: 'RECOMMENDATION_TIMEOUT_MS' },
+  { service: 'aggregator', env: { ...secret, DEFENSE_PEERS_TARGET: 'peers' }, variable: 'DEFENSE_PEERS_TARGET' },
+  { service: 'console', env: {}, variable: 'JWT_SECRET' },
+  { service: 'console', env: { ...secret, HTTP_PORT: 'eighty' }, variable: 'HTTP_PORT' },
+  {
+    service: 'console',
+    env: { ...secret, AGGREGATOR_METRICS_TARGET: 'http://x' },
+    variable: 'AGGREGATOR_METRICS_TARGET',
+  },
+  { service: 'console', env: { ...secret, LOAD_USER_IDS: 'ada' }, variable: 'LOAD_USER_IDS' },
+  { service: 'console', env: { ...secret, JAEGER_UI_URL: 'jaeger' }, variable: 'JAEGER_UI_URL' },
 ];
 
 for (const { service, env, variable } of cases) {

@@ -16,12 +16,12 @@ import { paths, runTool } from '../src/cluster/toolchain.js';
 // image's own command, telemetry preload included.
 
 const scratch = mkdtempSync(join(tmpdir(), 'image-'));
-const images = new Map<GrpcServiceName, BuiltStage>();
-const running = new Map<GrpcServiceName, { child: ChildProcess; metricsPort: number }>();
+const images = new Map<GrpcServiceName | 'console', BuiltStage>();
+const running = new Map<GrpcServiceName | 'console', { child: ChildProcess; metricsPort: number }>();
 
 before(() => {
   const builder = new ImageBuilder(scratch);
-  for (const service of grpcServices) images.set(service, builder.build(service));
+  for (const service of [...grpcServices, 'console'] as const) images.set(service, builder.build(service));
   // Another user may read the image, as the container's non-root user does.
   chmodSync(scratch, 0o755);
 });
@@ -60,7 +60,7 @@ function othersCanReach(path: string): boolean {
  * nowhere in the image, as with the chart's non-root user and read-only root
  * filesystem.
  */
-async function startFromImage(service: GrpcServiceName, image: BuiltStage) {
+async function startFromImage(service: GrpcServiceName | 'console', image: BuiltStage) {
   const [program, ...args] = image.command ?? [];
   assert.equal(program, 'node', `${service}: the image's CMD runs node`);
   const imageArgs = args.map((arg) => arg.replaceAll(workdir, image.dir));
@@ -75,6 +75,8 @@ async function startFromImage(service: GrpcServiceName, image: BuiltStage) {
       // The test's own ports and loopback, rather than the cluster's 0.0.0.0:50051.
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
       JWT_SECRET: 'image-test-secret-0123456789abcdef0123456789',
@@ -108,12 +110,13 @@ async function startFromImage(service: GrpcServiceName, image: BuiltStage) {
   });
   await waitFor(`${service} to report SERVING`, async () => {
     alive();
+    if (service === 'console') return (await fetch(`http://127.0.0.1:${grpcPort}/readyz`)).ok ? true : undefined;
     return (await checkHealth(`127.0.0.1:${grpcPort}`)) === 'SERVING' ? true : undefined;
   });
   const metricsPort = lines.find((line) => line['msg'] === 'metrics listening')?.['port'];
   assert.equal(typeof metricsPort, 'number', `${service} logs its metrics port`);
   running.set(service, { child, metricsPort: metricsPort as number });
-  return { output };
+  return { output, port: grpcPort };
 }
 
 for (const service of grpcServices) {
@@ -128,6 +131,36 @@ for (const service of grpcServices) {
     );
   });
 }
+
+test('the console starts from exactly the files its image holds and serves its page, uPlot included, from them alone', async () => {
+  const image = images.get('console');
+  assert.ok(image, 'the console target was built');
+  const { output, port } = await startFromImage('console', image);
+  assert.doesNotMatch(output, /loaded before|not be instrumented|Cannot find module/i);
+  for (const [path, type] of [
+    ['/', 'text/html'],
+    ['/app.js', 'text/javascript'],
+    ['/trace.js', 'text/javascript'],
+    [`/trace/${'0'.repeat(32)}`, 'text/html'],
+    ['/app.css', 'text/css'],
+    ['/vendor/uPlot.esm.js', 'text/javascript'],
+    ['/vendor/uPlot.min.css', 'text/css'],
+  ] as const) {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    assert.equal(response.status, 200, `GET ${path}`);
+    assert.ok(response.headers.get('content-type')?.startsWith(type), `GET ${path} is ${type}`);
+  }
+  const present = (path: string) => {
+    try {
+      readFileSync(join(image.dir, path));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(!present('services/console/web/app.ts'), 'no TypeScript sources');
+  assert.ok(!present('node_modules/playwright-core/package.json'), 'no playwright-core: a test dependency');
+});
 
 test('the image holds production dependencies only, the protos, and no tests or sources', () => {
   const image = images.get('aggregator');
@@ -157,7 +190,11 @@ test('the image holds production dependencies only, the protos, and no tests or 
 });
 
 test('every metric the Grafana dashboard queries is one the services export', async () => {
-  assert.equal(running.size, grpcServices.length, 'the services started from their images (tests above)');
+  assert.equal(
+    running.size,
+    grpcServices.length + 1,
+    'the services and the console started from their images (tests above)',
+  );
   const exported = new Set<string>();
   for (const { metricsPort } of running.values()) {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/platform/testing';
-import { localPorts } from '../src/local-dev.js';
+import { localConsolePorts, localPorts } from '../src/local-dev.js';
+import { jaegerBinary } from '../src/local-jaeger.js';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
 // README's grpcurl commands against it, then Ctrl-C.
@@ -105,11 +106,30 @@ test('make token prints a token the running system accepts, with the admin role 
   assert.match(call.stdout, /Grace Hopper/);
 });
 
+test('make run serves the control room at http://127.0.0.1:8080, prints its address, and says whether Jaeger runs', async () => {
+  const url = `http://127.0.0.1:${localConsolePorts.http}`;
+  assert.ok(output.includes(`The control room: ${url}`), output);
+  // With Jaeger built (make install), make run starts it; without, it says so in one line.
+  assert.match(
+    output,
+    existsSync(jaegerBinary)
+      ? /Jaeger: http:\/\/127\.0\.0\.1:16686/
+      : /Jaeger is not installed \(make install builds it\): running without traces/,
+  );
+  const page = await fetch(url);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /grpc-demo control room/);
+  await waitFor('the console to see both recommendation replicas', async () => {
+    const fresh = (await (await fetch(`${url}/api/state`)).json()) as { settings: { faults: unknown[] } };
+    return fresh.settings.faults.length === 2 ? true : undefined;
+  });
+});
+
 test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
   assert.equal(code, 0);
-  for (const { grpc } of Object.values(localPorts)) {
+  for (const grpc of [...Object.values(localPorts).map((ports) => ports.grpc), localConsolePorts.http]) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
       socket.once('connect', () => {

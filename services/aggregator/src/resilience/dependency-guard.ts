@@ -17,6 +17,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { CallScope } from '../dependencies.js';
 import { DeadlineWhileQueuedError, describeFailure, isDependencyTrouble } from './failures.js';
 import type { ResilienceMetrics } from './metrics.js';
+import type { DefenseState } from './defense-switches.js';
 import type { DependencyName, ResilienceSettings } from './settings.js';
 
 /**
@@ -28,54 +29,78 @@ import type { DependencyName, ResilienceSettings } from './settings.js';
  */
 export class DependencyGuard {
   readonly name: DependencyName;
-  readonly breaker: CircuitBreakerPolicy | undefined;
-  readonly bulkhead: BulkheadPolicy | undefined;
-  readonly #policy: IPolicy;
+  readonly bulkhead: BulkheadPolicy;
+  #breaker: CircuitBreakerPolicy;
+  readonly #switches: DefenseState;
+  readonly #settings: ResilienceSettings;
   readonly #metrics: ResilienceMetrics;
+  readonly #logger: Logger;
 
   constructor(
     name: DependencyName,
     settings: ResilienceSettings,
-    deps: { metrics: ResilienceMetrics; logger: Logger },
+    deps: { metrics: ResilienceMetrics; logger: Logger; switches: DefenseState },
   ) {
     this.name = name;
+    this.#settings = settings;
     this.#metrics = deps.metrics;
+    this.#logger = deps.logger;
+    this.#switches = deps.switches;
+    this.#breaker = this.#newBreaker();
+    // A breaker switched back on starts closed: what it saw before it was
+    // switched off says nothing about the dependency now.
+    let breakerWasOn = deps.switches.current.circuitBreaker;
+    deps.switches.onChange(({ value }) => {
+      if (value.circuitBreaker && !breakerWasOn) this.#breaker = this.#newBreaker();
+      breakerWasOn = value.circuitBreaker;
+    });
+
     const labels = { dependency: name };
+    const { concurrency, queue } = settings.bulkheadLimits[name];
+    this.bulkhead = bulkhead(concurrency, queue);
+    this.bulkhead.onReject(() => {
+      deps.metrics.bulkheadRejections.inc(labels);
+      trace.getActiveSpan()?.addEvent('bulkhead.rejected', { dependency: name, concurrency, queue });
+    });
+    deps.metrics.inFlightSources.set(name, () => concurrency - this.bulkhead.executionSlots);
+  }
 
-    if (settings.circuitBreaker) {
-      const { failureRatio, windowMs, minimumRps, halfOpenAfterMs } = settings.breaker;
-      // cockatiel's SamplingBreaker opens only above minimumRps (by default
-      // 5 failures a second at threshold), so it is set for the demo's load.
-      this.breaker = circuitBreaker(handleWhen(isDependencyTrouble), {
-        halfOpenAfter: halfOpenAfterMs,
-        breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
-      });
-      deps.metrics.breakerState.set(labels, CircuitState.Closed);
-      this.breaker.onStateChange((state) => {
-        deps.metrics.breakerState.set(labels, state);
-        deps.metrics.breakerTransitions.inc({ ...labels, state: CircuitState[state].toLowerCase() });
-        // The change happens inside the call that caused it, so it lands on that call's span.
-        trace.getActiveSpan()?.addEvent('circuit_breaker.state_change', {
-          dependency: name,
-          state: CircuitState[state].toLowerCase(),
-        });
-        deps.logger.warn({ dependency: name, state: CircuitState[state] }, 'circuit breaker changed state');
-      });
-    }
+  /** The breaker in force, or undefined while the circuit breaker is switched off. */
+  get breaker(): CircuitBreakerPolicy | undefined {
+    return this.#switches.current.circuitBreaker ? this.#breaker : undefined;
+  }
 
-    if (settings.bulkhead) {
-      const { concurrency, queue } = settings.bulkheadLimits[name];
-      const policy = bulkhead(concurrency, queue);
-      this.bulkhead = policy;
-      policy.onReject(() => {
-        deps.metrics.bulkheadRejections.inc(labels);
-        trace.getActiveSpan()?.addEvent('bulkhead.rejected', { dependency: name, concurrency, queue });
+  #newBreaker(): CircuitBreakerPolicy {
+    const { name } = this;
+    const labels = { dependency: name };
+    const { failureRatio, windowMs, minimumRps, halfOpenAfterMs } = this.#settings.breaker;
+    // cockatiel's SamplingBreaker opens only above minimumRps (by default
+    // 5 failures a second at threshold), so it is set for the demo's load.
+    const breaker = circuitBreaker(handleWhen(isDependencyTrouble), {
+      halfOpenAfter: halfOpenAfterMs,
+      breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
+    });
+    this.#metrics.breakerState.set(labels, CircuitState.Closed);
+    breaker.onStateChange((state) => {
+      this.#metrics.breakerState.set(labels, state);
+      this.#metrics.breakerTransitions.inc({ ...labels, state: CircuitState[state].toLowerCase() });
+      // The change happens inside the call that caused it, so it lands on that call's span.
+      trace.getActiveSpan()?.addEvent('circuit_breaker.state_change', {
+        dependency: name,
+        state: CircuitState[state].toLowerCase(),
       });
-      deps.metrics.inFlightSources.set(name, () => concurrency - policy.executionSlots);
-    }
+      this.#logger.warn({ dependency: name, state: CircuitState[state] }, 'circuit breaker changed state');
+    });
+    return breaker;
+  }
 
-    const policies = [this.breaker, this.bulkhead].filter((p): p is NonNullable<typeof p> => p !== undefined);
-    this.#policy = policies.length === 0 ? noop : wrap(...policies);
+  /** The breaker and the bulkhead, each as far as it is switched on now. */
+  #policy(): IPolicy {
+    const { bulkhead: bulkheadOn } = this.#switches.current;
+    const policies = [this.breaker, bulkheadOn ? this.bulkhead : undefined].filter(
+      (p): p is NonNullable<typeof p> => p !== undefined,
+    );
+    return policies.length === 0 ? noop : wrap(...policies);
   }
 
   /**
@@ -88,6 +113,7 @@ export class DependencyGuard {
     // While the one half-open probe is out, cockatiel holds every other call
     // until the probe settles: up to a whole timeout for a hung dependency.
     // Refuse them at once instead, as an open circuit does.
+    const policy = this.#policy();
     if (this.breaker?.state === CircuitState.HalfOpen) {
       this.#metrics.calls.inc({ ...labels, outcome: 'circuit_open' });
       trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'halfopen' });
@@ -98,7 +124,7 @@ export class DependencyGuard {
       const result = await untilQueuedPastDeadline(
         scope,
         (queued) =>
-          this.#policy.execute(() => {
+          policy.execute(() => {
             started = true;
             return call(scope);
           }, queued),
@@ -110,7 +136,13 @@ export class DependencyGuard {
     } catch (error) {
       const outcome = outcomeOf(error);
       this.#metrics.calls.inc({ ...labels, outcome });
-      this.#recordRetries(previousAttemptsOf((error as { metadata?: Metadata }).metadata));
+      const previousAttempts = previousAttemptsOf((error as { metadata?: Metadata }).metadata);
+      this.#recordRetries(previousAttempts);
+      // grpc-js retries UNAVAILABLE until attempts run out; one that stopped short was throttled by the budget.
+      const attemptsLeft = previousAttempts + 1 < this.#settings.retry.maxAttempts;
+      if (outcome === 'unavailable' && attemptsLeft && this.#switches.current.retries) {
+        this.#metrics.retriesRefused.inc(labels);
+      }
       if (outcome === 'deadline_exceeded') this.#metrics.timeouts.inc(labels);
       if (outcome === 'circuit_open') {
         trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'open' });

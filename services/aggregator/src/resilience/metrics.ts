@@ -47,6 +47,12 @@ export function resilienceMetrics(registry: MetricsRegistry) {
       labelNames: dependency,
       registers: [registry],
     }),
+    retriesRefused: new Counter({
+      name: 'aggregator_retries_refused_total',
+      help: 'Calls that failed UNAVAILABLE with attempts left while retries were on: the retry budget refused them.',
+      labelNames: dependency,
+      registers: [registry],
+    }),
     timeouts: new Counter({
       name: 'aggregator_timeouts_total',
       help: 'Calls to a dependency that ran out of time (DEADLINE_EXCEEDED), queueing in the bulkhead included.',

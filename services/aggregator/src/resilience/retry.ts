@@ -13,7 +13,6 @@ export function retryServiceConfig(
   method: { service: string; method: string },
   settings: ResilienceSettings,
 ): Record<string, unknown> {
-  if (!settings.retries) return {};
   const { maxAttempts, initialBackoffMs, maxBackoffMs, budgetMaxTokens, budgetTokenRatio } = settings.retry;
   return {
     methodConfig: [

@@ -1,17 +1,10 @@
-import type { Metadata } from '@grpc/grpc-js';
+import { subjectOf, type SecretKey } from '../auth.js';
 import type { AuthPolicy } from '../interceptors/auth.js';
-import type { RpcHandlers } from '../handlers.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { FaultServiceHandlers } from '../generated/demo/fault/v1/FaultService.js';
-import { noFault, validateFault } from './fault.js';
-import {
-  faultOriginHeader,
-  faultVersionHeader,
-  fromFaultMessage,
-  msToTimestamp,
-  toFaultMessage,
-  type FaultCoordinator,
-} from './fault-coordinator.js';
+import type { CallContext, RpcHandlers } from '../handlers.js';
+import type { FaultServiceClient, FaultServiceHandlers } from '../generated/demo/fault/v1/FaultService.js';
+import { forwardedVersionOf, msToTimestamp, type Replicator } from '../replication/replicator.js';
+import { noFault, validateFault, type Fault } from './fault.js';
+import { fromFaultMessage, toFaultMessage } from './fault-replication.js';
 
 /** Anyone with a token may look; only the admin role may change faults. */
 export const faultAuthPolicy: AuthPolicy = {
@@ -23,35 +16,31 @@ export const faultAuthPolicy: AuthPolicy = {
 /** FaultService: change the fault on every replica, or read this replica's. */
 export function faultServiceHandlers(
   rpc: RpcHandlers,
-  deps: { coordinator: FaultCoordinator; replica: () => string },
+  deps: { replicator: Replicator<Fault, FaultServiceClient>; replica: () => string; key: SecretKey },
 ): FaultServiceHandlers {
-  const { coordinator, replica } = deps;
+  const { replicator, replica, key } = deps;
 
   /** A change forwarded by a peer is applied here only; one from a person goes everywhere. */
-  async function change(fault: ReturnType<typeof validateFault>, metadata: Metadata) {
-    const origin = metadata.get(faultOriginHeader)[0];
-    if (origin !== undefined) {
-      const version = Number(metadata.get(faultVersionHeader)[0]);
-      if (!Number.isSafeInteger(version) || version <= 0) throw new InvalidArgumentError(`bad ${faultVersionHeader}`);
-      return coordinator.receive(fault, version, String(origin)) ? [replica()] : [];
-    }
-    const authorization = metadata.get('authorization')[0];
-    return coordinator.change(fault, authorization === undefined ? undefined : String(authorization));
+  async function change(fault: Fault, ctx: CallContext) {
+    const forwarded = forwardedVersionOf(ctx.metadata);
+    if (forwarded) return (await replicator.receive(fault, forwarded, ctx)) ? [replica()] : [];
+    return replicator.change(fault, await subjectOf(ctx.metadata, key));
   }
 
   return {
     SetFault: rpc.unary(async (request, ctx) => {
       const fault = validateFault(fromFaultMessage(request.fault));
-      const appliedTo = await change(fault, ctx.metadata);
+      const appliedTo = await change(fault, ctx);
       return { fault: toFaultMessage(fault), appliedTo };
     }),
 
     GetFault: rpc.unary(async () => ({
-      fault: toFaultMessage(coordinator.state.current),
+      fault: toFaultMessage(replicator.state.current),
       replica: replica(),
-      updateTime: msToTimestamp(coordinator.state.version),
+      updateTime: msToTimestamp(replicator.state.version.atMs),
+      updateOrigin: replicator.state.version.origin,
     })),
 
-    ClearFault: rpc.unary(async (_request, ctx) => ({ appliedTo: await change(noFault, ctx.metadata) })),
+    ClearFault: rpc.unary(async (_request, ctx) => ({ appliedTo: await change(noFault, ctx) })),
   };
 }

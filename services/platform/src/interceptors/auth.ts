@@ -1,5 +1,12 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { InvalidTokenError, roleSatisfies, VerifiedTokenCache, type Role, type SecretKey } from '../auth.js';
+import {
+  bearerTokenOf,
+  InvalidTokenError,
+  roleSatisfies,
+  VerifiedTokenCache,
+  type Role,
+  type SecretKey,
+} from '../auth.js';
 import type { Logger } from '../logger.js';
 
 /** Which role each protected method needs, by full path. Methods not named need no token. */
@@ -16,8 +23,7 @@ export function authInterceptor(options: { policy: AuthPolicy; key: SecretKey; l
     if (required === undefined) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        const header = metadata.get('authorization')[0];
-        const token = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+        const token = bearerTokenOf(metadata.get('authorization')[0]);
         if (token === undefined) {
           call.sendStatus({
             code: status.UNAUTHENTICATED,

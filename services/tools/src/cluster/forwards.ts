@@ -14,6 +14,7 @@ export const clusterForwards: readonly ClusterForward[] = [
   { service: 'user-headless', port: 50051, localPort: 50052, what: 'user' },
   // One recommendation pod, which forwards fault changes to every other.
   { service: 'recommendation-headless', port: 50051, localPort: 50053, what: 'recommendation (FaultService)' },
+  { service: 'console', port: 8080, localPort: 8080, what: 'the control room, http://127.0.0.1:8080' },
   { service: 'jaeger', port: 16686, localPort: 16686, what: 'Jaeger UI, http://127.0.0.1:16686' },
   { service: 'prometheus', port: 9090, localPort: 9090, what: 'Prometheus, http://127.0.0.1:9090' },
   { service: 'grafana', port: 3000, localPort: 3000, what: 'Grafana, http://127.0.0.1:3000' },

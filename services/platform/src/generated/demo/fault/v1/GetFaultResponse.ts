@@ -7,10 +7,12 @@ export interface GetFaultResponse {
   'fault'?: (_demo_fault_v1_Fault | null);
   'replica'?: (string);
   'updateTime'?: (_google_protobuf_Timestamp | null);
+  'updateOrigin'?: (string);
 }
 
 export interface GetFaultResponse__Output {
   'fault': (_demo_fault_v1_Fault__Output | null);
   'replica': (string);
   'updateTime': (_google_protobuf_Timestamp__Output | null);
+  'updateOrigin': (string);
 }

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { unaryCall } from '@demo/platform';
+import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import type { Defenses } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
+import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
+import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
+import {
+  bearer,
+  clearFault,
+  createUser,
+  getUserHome,
+  protos,
+  setFault,
+  startLocalSystem,
+  testSecret,
+} from './system.js';
+
+const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const allOn: Defenses = { timeouts: true, retries: true, circuitBreaker: true, bulkhead: true, fallback: true };
+
+async function defenseCall<Response>(
+  address: string,
+  role: 'user' | 'admin',
+  call: (
+    client: InstanceType<typeof protos.demo.aggregator.v1.DefenseService>,
+    md: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: Response) => void,
+  ) => grpc.ClientUnaryCall,
+) {
+  const client = new protos.demo.aggregator.v1.DefenseService(address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', await bearer(role));
+  try {
+    const { response } = await unaryCall<Response>((md, options, callback) => call(client, md, options, callback), {
+      deadline: new Date(Date.now() + 5000),
+      metadata,
+    });
+    return response;
+  } finally {
+    client.close();
+  }
+}
+
+const setDefenses = (address: string, defenses: Defenses, role: 'user' | 'admin' = 'admin') =>
+  defenseCall<SetDefensesResponse__Output>(address, role, (client, md, options, callback) =>
+    client.setDefenses({ defenses }, md, options, callback),
+  );
+const getDefenses = (address: string) =>
+  defenseCall<GetDefensesResponse__Output>(address, 'user', (client, md, options, callback) =>
+    client.getDefenses({}, md, options, callback),
+  );
+
+test('defenses switched through one aggregator reach every replica within a second, and a late replica takes them', async () => {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const peers = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  // The dependencies need not answer: switching defenses does not call them.
+  const start = async (port: number, name: string) =>
+    startService({
+      name,
+      entry,
+      env: {
+        JWT_SECRET: testSecret,
+        GRPC_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        DEFENSE_PEERS_TARGET: peers,
+      },
+    });
+  const replicas: ServiceProcess[] = await Promise.all([start(ports[0] ?? 0, 'a'), start(ports[1] ?? 0, 'b')]);
+  try {
+    const [a, b] = replicas;
+    assert.ok(a && b);
+    assert.deepEqual((await getDefenses(b.address)).defenses, allOn, 'the environment gives the start-up values');
+
+    const switched = { ...allOn, circuitBreaker: false, retries: false };
+    const { appliedTo } = await setDefenses(a.address, switched);
+    assert.ok(appliedTo.includes(a.address) && appliedTo.includes(b.address), appliedTo.join(', '));
+    await waitFor(
+      'replica B to run the new switches',
+      async () => {
+        const held = await getDefenses(b.address);
+        return held.defenses?.circuitBreaker === false && !held.defenses.retries ? true : undefined;
+      },
+      1000,
+    );
+    assert.ok(b.metricsPort !== undefined);
+    assert.equal(await scrapeMetric(b.metricsPort, 'aggregator_defense_enabled', { defense: 'circuit_breaker' }), 0);
+    assert.equal(await scrapeMetric(b.metricsPort, 'aggregator_defense_enabled', { defense: 'timeouts' }), 1);
+
+    const late = await start(ports[2] ?? 0, 'c');
+    replicas.push(late);
+    const adopted = await getDefenses(late.address);
+    assert.deepEqual(adopted.defenses, switched, 'the late replica took the switches before it reported SERVING');
+    assert.equal(adopted.updateOrigin, a.address);
+
+    await assert.rejects(setDefenses(a.address, allOn, 'user'), { code: grpc.status.PERMISSION_DENIED });
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  }
+});
+
+test('fallback switched off at run time turns degraded answers into UNAVAILABLE, and back', async () => {
+  const system = await startLocalSystem();
+  try {
+    const user = await createUser(system, 'Niklaus Wirth', 'niklaus@example.com');
+    const authorization = await bearer();
+    await setFault(system, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 100 } });
+    const degraded = await getUserHome(system, { userId: user.id }, { authorization });
+    assert.equal(degraded.response.degraded, true);
+
+    await setDefenses(system.aggregator.address, { ...allOn, fallback: false });
+    await assert.rejects(getUserHome(system, { userId: user.id }, { authorization }), {
+      code: grpc.status.UNAVAILABLE,
+    });
+
+    await setDefenses(system.aggregator.address, allOn);
+    assert.equal((await getUserHome(system, { userId: user.id }, { authorization })).response.degraded, true);
+    await clearFault(system);
+  } finally {
+    await system.stop();
+  }
+});

@@ -1,0 +1,255 @@
+import * as grpc from '@grpc/grpc-js';
+import { bearerTokenOf, InvalidTokenError, mintToken, verifyToken, type SecretKey } from '../auth.js';
+import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { compareVersions, type Change, type ReplicatedState, type Version } from './replicated-state.js';
+import type { ReplicaPeers } from './replica-peers.js';
+
+/** Metadata on a change forwarded by the replica that took it: its version. */
+export const replicationOriginHeader = 'replication-origin';
+export const replicationAtHeader = 'replication-at-ms';
+
+/** A change must reach every replica within a second; each forward gets most of it. */
+const peerCallTimeoutMs = 800;
+/**
+ * How far ahead of this replica's clock a change may claim to be. Clocks of
+ * machines in one cluster agree within milliseconds; a minute leaves room
+ * for a bad NTP day, and no crafted version can lock later changes out for
+ * longer than that.
+ */
+export const maxClockSkewMs = 60_000;
+const peerTokenTtlSeconds = 300;
+
+/** What every call to a peer carries: the peer token, and a deadline. */
+export interface PeerCall {
+  metadata: grpc.Metadata;
+  deadline: Date;
+  waitForReady: true;
+}
+
+/** How one service sends its value over its own RPCs (SetFault/GetFault, SetDefenses/GetDefenses). */
+export interface PeerTransport<Value, Client> {
+  /** Forwards a change to one peer (the metadata carries its version); resolves with the replicas that took it. */
+  push(client: Client, value: Value, call: PeerCall): Promise<string[]>;
+  /** Asks one peer for the value it holds, and its version. */
+  pull(client: Client, call: PeerCall): Promise<Change<Value>>;
+}
+
+/**
+ * Keeps every replica of a service on the same value. A change made here is
+ * applied here, then forwarded to every peer at once, with its version in
+ * metadata so the peers apply it without forwarding it again; the replicas
+ * that confirmed are reported. A replica that starts later asks its peers
+ * and adopts the newest value.
+ *
+ * A forwarded change is taken only from a peer: it must carry a token that
+ * a replica minted for this purpose (its own audience, which `make token`
+ * never sets) and come from one of the replicas' addresses, and its version
+ * may not be more than `maxClockSkewMs` ahead of this replica's clock.
+ */
+export class Replicator<Value, Client extends grpc.Client> {
+  readonly #state: ReplicatedState<Value>;
+  readonly #peers: ReplicaPeers;
+  readonly #replica: () => string;
+  readonly #connect: (address: string) => Client;
+  readonly #transport: PeerTransport<Value, Client>;
+  readonly #key: SecretKey;
+  readonly #audience: string;
+  readonly #logger: Logger;
+  readonly #describe: (value: Value) => unknown;
+  /** One long-lived client per peer, dropped when the peer leaves. */
+  readonly #clients = new Map<string, Client>();
+  #token: { value: Promise<string>; renewAt: number } | undefined;
+
+  constructor(options: {
+    state: ReplicatedState<Value>;
+    peers: ReplicaPeers;
+    replica: () => string;
+    /** Makes the client for one peer's address (the service's generated client). */
+    connect: (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => Client;
+    transport: PeerTransport<Value, Client>;
+    /** Signs the token this replica shows its peers, and checks theirs. */
+    key: SecretKey;
+    /** Names what is replicated, in the peer token's audience: "fault", "defenses". */
+    topic: string;
+    logger: Logger;
+    describe?: (value: Value) => unknown;
+  }) {
+    this.#state = options.state;
+    this.#peers = options.peers;
+    this.#replica = options.replica;
+    this.#connect = (address) =>
+      options.connect(address, grpc.credentials.createInsecure(), {
+        // Changes are rare: a peer that was down a moment ago must be tried
+        // again within a change's deadline, not after a long backoff.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 500,
+      });
+    this.#transport = options.transport;
+    this.#key = options.key;
+    this.#audience = `${options.topic}-replicas`;
+    this.#logger = options.logger.child({ replicated: options.topic });
+    this.#describe = options.describe ?? ((value) => value);
+  }
+
+  get state(): ReplicatedState<Value> {
+    return this.#state;
+  }
+
+  /** Applies a change made through this replica by `by` (a token's subject) and forwards it; returns the replicas that took it. */
+  async change(value: Value, by: string): Promise<string[]> {
+    const version = this.#state.nextVersion(this.#replica());
+    this.#state.apply({ value, version });
+    this.#logger.info({ value: this.#describe(value), version, by }, 'changed here; forwarding to peers');
+    const peers = await this.#currentPeers();
+    const call = await this.#peerCall(version);
+    const confirmed = await Promise.all(
+      peers.map(async ([address, client]) => {
+        try {
+          return await this.#transport.push(client, value, call());
+        } catch (error) {
+          this.#logger.warn({ peer: address, err: error }, 'a peer did not take the change');
+          return [];
+        }
+      }),
+    );
+    return [this.#replica(), ...confirmed.flat()];
+  }
+
+  /**
+   * Applies a change a peer forwarded (`version` from forwardedVersionOf).
+   * Throws PermissionDeniedError when the caller is not a peer and
+   * InvalidArgumentError for a version from the far future; false when this
+   * replica already holds a newer change.
+   */
+  async receive(value: Value, version: Version, caller: { metadata: grpc.Metadata; peer: string }): Promise<boolean> {
+    const token = bearerTokenOf(caller.metadata.get('authorization')[0]);
+    try {
+      if (token === undefined) throw new InvalidTokenError('no token');
+      await verifyToken(token, this.#key, { audience: this.#audience });
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      throw new PermissionDeniedError('a forwarded change needs a peer token minted by a replica');
+    }
+    if (!(await this.#peers.includesHost(caller.peer))) {
+      throw new PermissionDeniedError(`a forwarded change must come from a replica, not ${caller.peer}`);
+    }
+    checkNotFromTheFuture(version);
+    const applied = this.#state.apply({ value, version });
+    this.#logger.info({ value: this.#describe(value), version, applied }, 'change from a peer');
+    return applied;
+  }
+
+  /** At start: take the newest value any peer holds, if it is newer than the start-up one. */
+  async adoptFromPeers(): Promise<void> {
+    const peers = await this.#currentPeers();
+    if (peers.length === 0) return;
+    const call = await this.#peerCall();
+    const answers = await Promise.all(
+      peers.map(async ([address, client]) => {
+        try {
+          const change = await this.#transport.pull(client, call());
+          checkNotFromTheFuture(change.version);
+          return [change];
+        } catch (error) {
+          this.#logger.warn({ peer: address, err: error }, 'could not take the value of a peer');
+          return [];
+        }
+      }),
+    );
+    const newest = answers
+      .flat()
+      .reduce<Change<Value> | undefined>(
+        (best, answer) => (best === undefined || compareVersions(answer.version, best.version) > 0 ? answer : best),
+        undefined,
+      );
+    if (newest && this.#state.apply(newest)) {
+      this.#logger.info(
+        { value: this.#describe(newest.value), version: newest.version },
+        'adopted the value of the peers',
+      );
+    }
+  }
+
+  close(): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  /** The peers as resolved now, each with its long-lived client. */
+  async #currentPeers(): Promise<[string, Client][]> {
+    const addresses = await this.#peers.addresses();
+    for (const [address, client] of this.#clients) {
+      if (!addresses.includes(address)) {
+        client.close();
+        this.#clients.delete(address);
+      }
+    }
+    return addresses.map((address) => {
+      let client = this.#clients.get(address);
+      if (!client) {
+        client = this.#connect(address);
+        this.#clients.set(address, client);
+      }
+      return [address, client];
+    });
+  }
+
+  /** A maker of call options for peer calls: the peer token, the version headers, a fresh deadline. */
+  async #peerCall(version?: Version): Promise<() => PeerCall> {
+    const token = await this.#peerToken();
+    return () => {
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      if (version) {
+        metadata.set(replicationOriginHeader, version.origin);
+        metadata.set(replicationAtHeader, String(version.atMs));
+      }
+      return { metadata, deadline: new Date(Date.now() + peerCallTimeoutMs), waitForReady: true };
+    };
+  }
+
+  /** Minted once and renewed before it expires: one signature per few minutes, not per change. */
+  #peerToken(now = Date.now()): Promise<string> {
+    if (this.#token === undefined || now >= this.#token.renewAt) {
+      const value = mintToken({
+        key: this.#key,
+        subject: `replica:${this.#replica()}`,
+        role: 'admin',
+        ttlSeconds: peerTokenTtlSeconds,
+        audience: this.#audience,
+      });
+      this.#token = { value, renewAt: now + (peerTokenTtlSeconds / 2) * 1000 };
+    }
+    return this.#token.value;
+  }
+}
+
+/** The version of a forwarded change, from its metadata; undefined for a change made by a person. */
+export function forwardedVersionOf(metadata: grpc.Metadata): Version | undefined {
+  const origin = metadata.get(replicationOriginHeader)[0];
+  const at = metadata.get(replicationAtHeader)[0];
+  if (origin === undefined && at === undefined) return undefined;
+  const atMs = Number(at);
+  if (typeof origin !== 'string' || origin === '' || !Number.isSafeInteger(atMs) || atMs <= 0) {
+    throw new InvalidArgumentError(`a forwarded change needs ${replicationOriginHeader} and ${replicationAtHeader}`);
+  }
+  return { atMs, origin };
+}
+
+function checkNotFromTheFuture(version: Version, now = Date.now()): void {
+  if (version.atMs > now + maxClockSkewMs) {
+    throw new InvalidArgumentError(
+      `the change's version is ${version.atMs - now} ms ahead of this replica's clock (at most ${maxClockSkewMs} ms)`,
+    );
+  }
+}
+
+/** google.protobuf.Timestamp <-> ms, for the update_time of a Get*Response. */
+export function msToTimestamp(ms: number) {
+  return ms === 0 ? null : { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+export function timestampToMs(timestamp: { seconds: string; nanos: number } | null): number {
+  return timestamp ? Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1_000_000) : 0;
+}
