@@ -17,6 +17,7 @@ import { balancingCheck, scaleUpCheck } from './checks/balancing.js';
 import { faultsCheck } from './checks/faults.js';
 import { metricsCheck, tracesCheck } from './checks/telemetry.js';
 import { policiesCheck } from './checks/policies.js';
+import { consoleCheck } from './checks/console.js';
 import { disruptionCheck, resourcesCheck } from './checks/disruption.js';
 import { Cluster } from './cluster.js';
 import { findPrograms, run, type PortForward } from './commands.js';
@@ -64,6 +65,7 @@ const checks: Check[] = [
   tracesCheck,
   metricsCheck,
   policiesCheck,
+  consoleCheck,
   disruptionCheck,
   resourcesCheck,
 ];

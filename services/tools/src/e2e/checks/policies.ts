@@ -123,6 +123,12 @@ export const policiesCheck: Check = {
         { from: 'aggregator', pod: aggregator, to: 'redis', port: 6379 },
         { from: 'user', pod: user, to: 'recommendation-headless', port: 50051 },
       ];
+      const [console] = await cluster.readyPods('console');
+      if (console) {
+        allowed.push({ from: 'console', pod: console.name, to: 'aggregator-headless', port: 50051 });
+        refused.push({ from: 'console', pod: console.name, to: 'redis', port: 6379 });
+        refused.push({ from: 'console', pod: console.name, to: 'user-headless', port: 50051 });
+      }
       const results: Record<string, string> = {};
       for (const connection of allowed) {
         const outcome = await connectFrom(cluster, connection.pod, connection.to, connection.port);
