@@ -1,8 +1,9 @@
-import { status } from '@grpc/grpc-js';
-import { downstreamDeadline, InvalidArgumentError, isStatus, NotFoundError, UnavailableError } from '@demo/platform';
+import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@demo/platform';
+import type { Degradation__Output } from '@demo/platform/generated/demo/aggregator/v1/Degradation.js';
 import type { Recommendation, RecommendationDependency, User, UserDependency } from './dependencies.js';
 import { fallbackRecommendations } from './fallback.js';
-import { describeFailure } from './resilience/failures.js';
+import { callDeadline, type CallScope } from './resilience/deadlines.js';
+import { classify, failureKinds, type FailureKind } from './resilience/failures.js';
 import type { DependencyName } from './resilience/settings.js';
 
 export const defaultRecommendationLimit = 5;
@@ -12,7 +13,7 @@ export interface UserHome {
   user: User;
   recommendations: Recommendation[];
   degraded: boolean;
-  degradations: { dependency: string; reason: string }[];
+  degradations: Degradation__Output[];
   servedBy: Record<string, string>;
 }
 
@@ -25,7 +26,13 @@ export interface UserHomeOptions {
   /** Degrade when recommendations fail; when off, their failure fails the whole answer. */
   fallback: boolean;
   /** Told about every degraded answer, for metrics. */
-  onDegraded?: (dependency: DependencyName, reason: string) => void;
+  onDegraded?: (dependency: DependencyName, kind: FailureKind) => void;
+}
+
+/** The caller of one GetUserHome: its deadline and its cancellation. */
+export interface Caller {
+  deadline: Date | undefined;
+  signal: AbortSignal;
 }
 
 /**
@@ -40,48 +47,59 @@ export class UserHomeAssembler {
     this.#options = options;
   }
 
-  async getUserHome(
-    request: { userId: string; recommendationLimit: number },
-    caller: { deadline: Date | undefined; signal: AbortSignal },
-  ): Promise<UserHome> {
+  async getUserHome(request: { userId: string; recommendationLimit: number }, caller: Caller): Promise<UserHome> {
     const userId = parseUserId(request.userId);
     const limit = resolveLimit(request.recommendationLimit);
+    const userDeadline = this.#deadline('user', caller);
+    const recommendationDeadline = this.#deadline('recommendation', caller);
+    // Less than the margin left: nobody could answer in time, so nobody is asked.
+    if (userDeadline === 'spent' || recommendationDeadline === 'spent') {
+      throw new DeadlineExceededError("the caller's deadline leaves no time to call the services");
+    }
 
     // Aborting `siblings` cancels whatever call is still running once the
     // required one has failed; the caller going away cancels both.
     const siblings = new AbortController();
-    const signal = siblings.signal;
     const onCallerAbort = () => siblings.abort(caller.signal.reason);
     if (caller.signal.aborted) onCallerAbort();
     else caller.signal.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      return await this.#assemble(userId, limit, caller, signal, siblings);
+      return await this.#assemble(
+        userId,
+        limit,
+        caller,
+        {
+          user: { ...userDeadline, signal: siblings.signal },
+          recommendation: { ...recommendationDeadline, signal: siblings.signal },
+        },
+        siblings,
+      );
     } finally {
       caller.signal.removeEventListener('abort', onCallerAbort);
     }
   }
 
+  #deadline(dependency: DependencyName, caller: Caller) {
+    const { timeoutMs, deadlineMarginMs } = this.#options;
+    if (!timeoutMs)
+      return { deadline: caller.deadline, deadlineSetBy: caller.deadline ? ('caller' as const) : undefined };
+    return callDeadline({
+      timeoutMs: timeoutMs[dependency],
+      callerDeadline: caller.deadline,
+      marginMs: deadlineMarginMs,
+    });
+  }
+
   async #assemble(
     userId: string,
     limit: number,
-    caller: { deadline: Date | undefined; signal: AbortSignal },
-    signal: AbortSignal,
+    caller: Caller,
+    scopes: Record<DependencyName, CallScope>,
     siblings: AbortController,
   ): Promise<UserHome> {
-    const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
-    const scope = (dependency: DependencyName) => ({
-      deadline: timeoutMs
-        ? downstreamDeadline({
-            timeoutMs: timeoutMs[dependency],
-            callerDeadline: caller.deadline,
-            marginMs: deadlineMarginMs,
-          })
-        : caller.deadline,
-      signal,
-    });
-
-    const userCall = users.getUser(userId, scope('user'));
-    const recommendationCall = recommendations.getRecommendations(userId, limit, scope('recommendation')).then(
+    const { users, recommendations } = this.#options;
+    const userCall = users.getUser(userId, scopes.user);
+    const recommendationCall = recommendations.getRecommendations(userId, limit, scopes.recommendation).then(
       (answer) => ({ ok: true as const, answer }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -91,7 +109,13 @@ export class UserHomeAssembler {
       user = await userCall;
     } catch (error) {
       siblings.abort(new DOMException('the required user call failed', 'AbortError'));
-      throw userFailure(error, userId, caller.signal);
+      if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
+      const kind = classify(error, scopes.user);
+      throw failureKinds[kind].whenRequired({
+        dependency: 'user',
+        subject: `user ${userId}`,
+        reason: failureKinds[kind].reason,
+      });
     }
 
     const result = await recommendationCall;
@@ -102,11 +126,12 @@ export class UserHomeAssembler {
       return { user: user.value, recommendations: result.answer.value, degraded: false, degradations: [], servedBy };
     }
     if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
-    const reason = describeFailure(result.error);
+    const kind = classify(result.error, scopes.recommendation);
+    const { reason } = failureKinds[kind];
     if (!this.#options.fallback) {
       throw new UnavailableError(`recommendation service cannot answer (${reason}) and fallback is off`);
     }
-    this.#options.onDegraded?.('recommendation', reason);
+    this.#options.onDegraded?.('recommendation', kind);
     return {
       user: user.value,
       recommendations: fallbackRecommendations(limit),
@@ -115,12 +140,6 @@ export class UserHomeAssembler {
       servedBy,
     };
   }
-}
-
-function userFailure(error: unknown, userId: string, callerSignal: AbortSignal): Error {
-  if (callerSignal.aborted) return new DOMException('the caller cancelled', 'AbortError');
-  if (isStatus(error, status.NOT_FOUND)) return new NotFoundError(`user ${userId} not found`);
-  return new UnavailableError(`user service cannot answer (${describeFailure(error)})`, { cause: error });
 }
 
 function parseUserId(userId: string): string {

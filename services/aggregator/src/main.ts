@@ -19,6 +19,7 @@ import { configSchema } from './config.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { UserHomeAssembler } from './home.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
+import { failureKinds } from './resilience/failures.js';
 import { resilienceMetrics } from './resilience/metrics.js';
 import { retryServiceConfig } from './resilience/retry.js';
 import { resilienceSettings } from './resilience/settings.js';
@@ -57,10 +58,10 @@ const home = new UserHomeAssembler({
   timeoutMs: resilience.timeouts ? resilience.timeoutMs : undefined,
   deadlineMarginMs: resilience.deadlineMarginMs,
   fallback: resilience.fallback,
-  onDegraded: (dependency, reason) => {
+  onDegraded: (dependency, kind) => {
     defenseMetrics.degraded.inc();
     defenseMetrics.fallbacks.inc({ dependency });
-    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason });
+    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason: failureKinds[kind].reason });
   },
 });
 

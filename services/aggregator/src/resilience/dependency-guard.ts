@@ -4,18 +4,15 @@ import {
   circuitBreaker,
   CircuitState,
   handleWhen,
-  noop,
   SamplingBreaker,
-  wrap,
   type BulkheadPolicy,
   type CircuitBreakerPolicy,
-  type IPolicy,
 } from 'cockatiel';
 import { trace } from '@opentelemetry/api';
 import { previousAttemptsOf, type Logger, type UnaryResult } from '@demo/platform';
 import type { Metadata } from '@grpc/grpc-js';
-import type { CallScope } from '../dependencies.js';
-import { DeadlineWhileQueuedError, describeFailure, isDependencyTrouble } from './failures.js';
+import type { CallScope } from './deadlines.js';
+import { classify, DeadlineWhileQueuedError, DependencyFailure, failureKinds } from './failures.js';
 import type { ResilienceMetrics } from './metrics.js';
 import type { DependencyName, ResilienceSettings } from './settings.js';
 
@@ -25,12 +22,14 @@ import type { DependencyName, ResilienceSettings } from './settings.js';
  * takes a bulkhead slot; a full bulkhead refuses at once rather than letting
  * a hung dependency hold every caller. While half-open, one probe call tests
  * the dependency and every other call is refused.
+ *
+ * Every failure leaves as a DependencyFailure, classified once (failures.ts);
+ * only the dependency's own failures count against its breaker.
  */
 export class DependencyGuard {
   readonly name: DependencyName;
   readonly breaker: CircuitBreakerPolicy | undefined;
   readonly bulkhead: BulkheadPolicy | undefined;
-  readonly #policy: IPolicy;
   readonly #metrics: ResilienceMetrics;
 
   constructor(
@@ -46,10 +45,13 @@ export class DependencyGuard {
       const { failureRatio, windowMs, minimumRps, halfOpenAfterMs } = settings.breaker;
       // cockatiel's SamplingBreaker opens only above minimumRps (by default
       // 5 failures a second at threshold), so it is set for the demo's load.
-      this.breaker = circuitBreaker(handleWhen(isDependencyTrouble), {
-        halfOpenAfter: halfOpenAfterMs,
-        breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
-      });
+      this.breaker = circuitBreaker(
+        handleWhen((error) => error instanceof DependencyFailure && error.countsAgainstBreaker),
+        {
+          halfOpenAfter: halfOpenAfterMs,
+          breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
+        },
+      );
       deps.metrics.breakerState.set(labels, CircuitState.Closed);
       this.breaker.onStateChange((state) => {
         deps.metrics.breakerState.set(labels, state);
@@ -73,50 +75,91 @@ export class DependencyGuard {
       });
       deps.metrics.inFlightSources.set(name, () => concurrency - policy.executionSlots);
     }
-
-    const policies = [this.breaker, this.bulkhead].filter((p): p is NonNullable<typeof p> => p !== undefined);
-    this.#policy = policies.length === 0 ? noop : wrap(...policies);
   }
 
   /**
-   * Runs one call through the breaker and the bulkhead. A call still queued
-   * for a bulkhead slot when its deadline passes gives up at that moment,
-   * not when a slot frees.
+   * Runs one call through the breaker and the bulkhead. A call whose
+   * deadline has already passed calls nobody. A call still queued for a
+   * bulkhead slot when its deadline passes gives up at that moment, not
+   * when a slot frees.
    */
   async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<UnaryResult<T>>): Promise<UnaryResult<T>> {
     const labels = { dependency: this.name };
-    // While the one half-open probe is out, cockatiel holds every other call
-    // until the probe settles: up to a whole timeout for a hung dependency.
-    // Refuse them at once instead, as an open circuit does.
-    if (this.breaker?.state === CircuitState.HalfOpen) {
-      this.#metrics.calls.inc({ ...labels, outcome: 'circuit_open' });
-      trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'halfopen' });
-      throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
-    }
-    let started = false;
     try {
-      const result = await untilQueuedPastDeadline(
-        scope,
-        (queued) =>
-          this.#policy.execute(() => {
-            started = true;
-            return call(scope);
-          }, queued),
-        () => !started,
-      );
+      const result = await this.#guarded(scope, call);
       this.#metrics.calls.inc({ ...labels, outcome: 'ok' });
       this.#recordRetries(result.previousAttempts);
       return result;
     } catch (error) {
-      const outcome = outcomeOf(error);
-      this.#metrics.calls.inc({ ...labels, outcome });
-      this.#recordRetries(previousAttemptsOf((error as { metadata?: Metadata }).metadata));
-      if (outcome === 'deadline_exceeded') this.#metrics.timeouts.inc(labels);
-      if (outcome === 'circuit_open') {
-        trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'open' });
+      const failure =
+        error instanceof DependencyFailure
+          ? error
+          : new DependencyFailure(this.name, classify(error, scope), { cause: error });
+      this.#metrics.calls.inc({ ...labels, outcome: failure.kind });
+      this.#recordRetries(previousAttemptsOf((failure.cause as { metadata?: Metadata } | undefined)?.metadata));
+      if (failure.kind === 'deadline_exceeded' || failure.kind === 'caller_deadline')
+        this.#metrics.timeouts.inc(labels);
+      if (failure.kind === 'circuit_open') {
+        const state = this.breaker?.state === CircuitState.HalfOpen ? 'halfopen' : 'open';
+        trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state });
       }
-      throw error;
+      throw failure;
     }
+  }
+
+  async #guarded<T>(scope: CallScope, call: (scope: CallScope) => Promise<UnaryResult<T>>): Promise<UnaryResult<T>> {
+    if (scope.deadline !== undefined && scope.deadline.getTime() <= Date.now()) {
+      throw new DependencyFailure(this.name, 'caller_deadline');
+    }
+    // While the one half-open probe is out, cockatiel holds every other call
+    // until the probe settles: up to a whole timeout for a hung dependency.
+    // Refuse them at once instead, as an open circuit does.
+    if (this.breaker?.state === CircuitState.HalfOpen) {
+      throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
+    }
+    let started = false;
+    const attempt = (queued: AbortSignal) => {
+      const start = () => {
+        started = true;
+        return call(scope);
+      };
+      return this.bulkhead ? this.bulkhead.execute(start, queued) : start();
+    };
+    return untilQueuedPastDeadline(
+      scope,
+      (queued) =>
+        this.breaker ? this.#throughBreaker(this.breaker, scope, () => attempt(queued), queued) : attempt(queued),
+      () => !started,
+    );
+  }
+
+  /**
+   * cockatiel closes a half-open circuit on any outcome its filter does not
+   * count, a cancelled probe included ("task failed successfully"). But a
+   * probe that ends without a verdict (cancelled, out of the caller's time,
+   * refused by our own bulkhead) proves nothing about the dependency, so it
+   * counts as a failure there: the circuit re-opens and probes again after
+   * its delay. Only an answer from the dependency may close it.
+   */
+  #throughBreaker<T>(
+    breaker: CircuitBreakerPolicy,
+    scope: CallScope,
+    attempt: () => Promise<T>,
+    queued: AbortSignal,
+  ): Promise<T> {
+    return breaker.execute(async () => {
+      const probe = breaker.state === CircuitState.HalfOpen;
+      try {
+        return await attempt();
+      } catch (error) {
+        const kind = classify(error, scope);
+        const facts = failureKinds[kind];
+        throw new DependencyFailure(this.name, kind, {
+          cause: error,
+          countsAgainstBreaker: facts.dependencyAtFault || (probe && !facts.verdict),
+        });
+      }
+    }, queued);
   }
 
   #recordRetries(previousAttempts: number): void {
@@ -124,11 +167,6 @@ export class DependencyGuard {
     this.#metrics.retries.inc({ dependency: this.name }, previousAttempts);
     trace.getActiveSpan()?.addEvent('retry', { dependency: this.name, 'rpc.grpc.previous_attempts': previousAttempts });
   }
-}
-
-/** deadline_exceeded, unavailable, circuit_open, bulkhead_full...: a small, fixed set of label values. */
-function outcomeOf(error: unknown): string {
-  return (describeFailure(error).split(':')[0] ?? 'error').toLowerCase();
 }
 
 /**
