@@ -18,6 +18,7 @@ import { trace } from '@opentelemetry/api';
 import { configSchema } from './config.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { UserHomeAssembler } from './home.js';
+import { admissionInterceptor } from './resilience/admission.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
 import { failureKinds } from './resilience/failures.js';
 import { resilienceMetrics } from './resilience/metrics.js';
@@ -71,6 +72,10 @@ const server = new GrpcServer({
   metrics,
   reflection: protos.reflection,
   auth: { policy: aggregatorAuthPolicy, key: secretKey(config.JWT_SECRET) },
+  interceptors:
+    resilience.admissionMaxInFlight === undefined
+      ? []
+      : [admissionInterceptor({ maxInFlight: resilience.admissionMaxInFlight, metrics: defenseMetrics })],
 });
 server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));
 
@@ -94,6 +99,7 @@ logger.info(
       circuitBreaker: resilience.circuitBreaker,
       bulkhead: resilience.bulkhead,
       fallback: resilience.fallback,
+      admissionMaxInFlight: resilience.admissionMaxInFlight,
     },
   },
   'dependencies',

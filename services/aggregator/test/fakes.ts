@@ -15,6 +15,7 @@ export function testSettings(overrides: Partial<ResilienceSettings> = {}): Resil
     circuitBreaker: true,
     bulkhead: true,
     fallback: true,
+    admissionMaxInFlight: undefined,
     deadlineMarginMs: 20,
     timeoutMs: { user: 1000, recommendation: 300 },
     retry: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200, budgetMaxTokens: 10, budgetTokenRatio: 0.1 },
