@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { SecretKey } from './auth.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
 import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
+import { requestlessCancelInterceptor } from './interceptors/cancellation.js';
 import { loggingInterceptor } from './interceptors/logging.js';
 import { metricsInterceptor } from './interceptors/metrics.js';
 import { servedByInterceptor } from './interceptors/served-by.js';
@@ -66,6 +67,7 @@ export class GrpcServer {
       // status last. Tracing sits inside logging and metrics so that their log
       // line and exemplar carry the trace of a call refused before its handler.
       interceptors: [
+        requestlessCancelInterceptor(),
         loggingInterceptor(logger),
         metricsInterceptor(grpcServerMetrics(options.metrics)),
         servedByInterceptor(() => this.replica),

@@ -195,3 +195,11 @@ test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes not
   const current = await getFault(a.address);
   assert.equal(current.fault?.abort ?? null, null);
 });
+
+test('without tracing, no log line names an all-zero trace or span id', () => {
+  // These replicas export no traces, so the spans around their calls are placeholders.
+  const lines = replicas.flatMap((replica) => replica.logs).filter((line) => line['msg'] === 'call finished');
+  assert.ok(lines.length > 10, 'the tests above made calls');
+  const zeros = lines.filter((line) => /^0+$/.test(String(line['trace_id'])) || /^0+$/.test(String(line['span_id'])));
+  assert.deepEqual(zeros, []);
+});
