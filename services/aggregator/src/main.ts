@@ -72,10 +72,15 @@ const server = new GrpcServer({
   metrics,
   reflection: protos.reflection,
   auth: { policy: aggregatorAuthPolicy, key: secretKey(config.JWT_SECRET) },
-  interceptors:
-    resilience.admissionMaxInFlight === undefined
-      ? []
-      : [admissionInterceptor({ maxInFlight: resilience.admissionMaxInFlight, metrics: defenseMetrics })],
+  ...(resilience.admissionMaxInFlight === undefined
+    ? {}
+    : {
+        admission: admissionInterceptor({
+          maxInFlight: resilience.admissionMaxInFlight,
+          metrics: defenseMetrics,
+          logger,
+        }),
+      }),
 });
 server.addService(protos.demo.aggregator.v1.AggregatorService.service, aggregatorHandlers(server.rpc, { home }));
 

@@ -24,6 +24,13 @@ export interface GrpcServerOptions {
   /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
   reflection: PackageDefinition;
   auth?: { policy: AuthPolicy; key: SecretKey };
+  /**
+   * Load shedding, run before every other interceptor, as grpc-go's tap
+   * handle runs before a stream is even created: a call turned away under
+   * overload must cost as little as possible, so it is neither logged nor
+   * traced one by one. The interceptor counts (and logs) what it sheds.
+   */
+  admission?: grpc.ServerInterceptor;
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
   maxConnectionAgeMs: number;
@@ -67,6 +74,7 @@ export class GrpcServer {
       // status last. Tracing sits inside logging and metrics so that their log
       // line and exemplar carry the trace of a call refused before its handler.
       interceptors: [
+        ...(options.admission ? [options.admission] : []),
         requestlessCancelInterceptor(),
         loggingInterceptor(logger),
         metricsInterceptor(grpcServerMetrics(options.metrics)),

@@ -1,5 +1,5 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { callTraceOf, isInfrastructure } from '@demo/platform';
+import { isInfrastructure, type Logger } from '@demo/platform';
 import type { ResilienceMetrics } from './metrics.js';
 
 /**
@@ -7,15 +7,35 @@ import type { ResilienceMetrics } from './metrics.js';
  * at a time, and the next one gets RESOURCE_EXHAUSTED at once, before any
  * work is done for it. Past its capacity a server that accepts everything
  * makes every call slow, until they all miss their deadlines and the
- * dependencies' timeouts fire on calls its own starved event loop could not
- * read in time (opening their breakers); turning the excess away keeps the
- * admitted calls fast. It runs after auth, so an unauthenticated call is
- * told so rather than told to wait.
+ * dependencies' timeouts fire on answers its own starved event loop could
+ * not read in time (opening their breakers); turning the excess away keeps
+ * the admitted calls fast.
+ *
+ * It runs before every other interceptor (GrpcServer's `admission`), so a
+ * shed call is not logged, traced or authenticated one by one: it is counted
+ * in aggregator_admission_rejections_total, and logged at most once a second.
  */
-export function admissionInterceptor(options: { maxInFlight: number; metrics: ResilienceMetrics }): ServerInterceptor {
-  const { maxInFlight, metrics } = options;
+export function admissionInterceptor(options: {
+  maxInFlight: number;
+  metrics: ResilienceMetrics;
+  logger: Logger;
+}): ServerInterceptor {
+  const { maxInFlight, metrics, logger } = options;
   let inFlight = 0;
+  let shedSinceLog = 0;
+  let lastLog = 0;
   metrics.admissionInFlight.set(0);
+
+  const shed = () => {
+    metrics.admissionRejections.inc();
+    shedSinceLog += 1;
+    const now = Date.now();
+    if (now - lastLog < 1000) return;
+    logger.warn({ shed: shedSinceLog, max_in_flight: maxInFlight }, 'at the admission limit: shedding calls');
+    shedSinceLog = 0;
+    lastLog = now;
+  };
+
   return (definition, call) => {
     if (isInfrastructure(definition.path)) return new ServerInterceptingCall(call);
     let admitted = false;
@@ -28,8 +48,7 @@ export function admissionInterceptor(options: { maxInFlight: number; metrics: Re
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         if (inFlight >= maxInFlight) {
-          metrics.admissionRejections.inc();
-          callTraceOf(metadata)?.addEvent('admission.rejected', { max_in_flight: maxInFlight });
+          shed();
           call.sendStatus({
             code: status.RESOURCE_EXHAUSTED,
             details: `the aggregator is at its limit of ${maxInFlight} calls in flight; try again later`,
