@@ -21,6 +21,7 @@ const cases: { service: keyof typeof serviceEntry; env: Record<string, string>; 
   { service: 'aggregator', env: { JWT_SECRET: 'short' }, variable: 'JWT_SECRET' },
   { service: 'aggregator', env: { ...secret, USER_TARGET: 'http://user' }, variable: 'USER_TARGET' },
   { service: 'aggregator', env: { ...secret, RECOMMENDATION_TIMEOUT_MS: '-5' }, variable: 'RECOMMENDATION_TIMEOUT_MS' },
+  { service: 'aggregator', env: { ...secret, ADMISSION_MAX_IN_FLIGHT: '0' }, variable: 'ADMISSION_MAX_IN_FLIGHT' },
 ];
 
 for (const { service, env, variable } of cases) {
