@@ -1,13 +1,10 @@
-import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from '@demo/platform';
+import { DeadlineExceededError, parseUserId, resolveRecommendationLimit, UnavailableError } from '@demo/platform';
 import type { Degradation__Output } from '@demo/platform/generated/demo/aggregator/v1/Degradation.js';
 import type { Recommendation, RecommendationDependency, User, UserDependency } from './dependencies.js';
 import { fallbackRecommendations } from './fallback.js';
 import { callDeadline, type CallScope } from './resilience/deadlines.js';
 import { classify, failureKinds, type FailureKind } from './resilience/failures.js';
 import type { DependencyName } from './resilience/settings.js';
-
-export const defaultRecommendationLimit = 5;
-export const maxRecommendationLimit = 50;
 
 export interface UserHome {
   user: User;
@@ -48,8 +45,8 @@ export class UserHomeAssembler {
   }
 
   async getUserHome(request: { userId: string; recommendationLimit: number }, caller: Caller): Promise<UserHome> {
-    const userId = parseUserId(request.userId);
-    const limit = resolveLimit(request.recommendationLimit);
+    const userId = parseUserId(request.userId).toString();
+    const limit = resolveRecommendationLimit(request.recommendationLimit, 'recommendation_limit');
     const userDeadline = this.#deadline('user', caller);
     const recommendationDeadline = this.#deadline('recommendation', caller);
     // Less than the margin left: nobody could answer in time, so nobody is asked.
@@ -140,21 +137,4 @@ export class UserHomeAssembler {
       servedBy,
     };
   }
-}
-
-function parseUserId(userId: string): string {
-  if (!/^\d{1,19}$/.test(userId) || BigInt(userId) <= 0n) {
-    throw new InvalidArgumentError('user_id must be a positive integer');
-  }
-  return userId;
-}
-
-function resolveLimit(limit: number): number {
-  if (limit === 0) return defaultRecommendationLimit;
-  if (!Number.isInteger(limit) || limit < 0 || limit > maxRecommendationLimit) {
-    throw new InvalidArgumentError(
-      `recommendation_limit must be between 0 (the default, ${defaultRecommendationLimit}) and ${maxRecommendationLimit}`,
-    );
-  }
-  return limit;
 }

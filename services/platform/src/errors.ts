@@ -20,10 +20,6 @@ export class UnavailableError extends Error {
 export class DeadlineExceededError extends Error {
   override name = 'DeadlineExceededError';
 }
-/** The service is at its limit and refuses more work now (load shedding). */
-export class ResourceExhaustedError extends Error {
-  override name = 'ResourceExhaustedError';
-}
 
 const domainCodes: [new (message: string) => Error, status][] = [
   [NotFoundError, status.NOT_FOUND],
@@ -31,7 +27,6 @@ const domainCodes: [new (message: string) => Error, status][] = [
   [AlreadyExistsError, status.ALREADY_EXISTS],
   [UnavailableError, status.UNAVAILABLE],
   [DeadlineExceededError, status.DEADLINE_EXCEEDED],
-  [ResourceExhaustedError, status.RESOURCE_EXHAUSTED],
 ];
 
 /**

@@ -27,7 +27,7 @@ export function createLogger(options: { service: string; podName?: string | unde
  * the trace in Jaeger. Without tracing the active span is a placeholder
  * whose ids are all zeros: naming it would lead nowhere.
  */
-export function activeTraceFields(): { trace_id?: string; span_id?: string } {
+function activeTraceFields(): { trace_id?: string; span_id?: string } {
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (!spanContext || !isSpanContextValid(spanContext)) return {};
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
