@@ -33,12 +33,12 @@ export const configSchema = z.object({
 
   /**
    * GetUserHome calls in flight at most; the next gets RESOURCE_EXHAUSTED at
-   * once. By Little's law the admitted calls then take about this many
-   * divided by the throughput: 32 at the ~600 calls/s of one core is ~50 ms,
-   * well inside the 300 ms recommendation timeout, so a busy aggregator's own
-   * queue never times its dependencies out.
+   * once. Above what the recommendation bulkhead holds (32 running, 8
+   * queued), so a hung dependency is contained by its bulkhead and breaker
+   * rather than by turning callers away; low enough that admitted calls stay
+   * fast (by Little's law, 64 at ~600 calls/s is ~100 ms).
    */
-  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(32),
+  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(64),
 
   /** Attempts in all, the first included: one or two retries are plenty within a 300 ms budget. */
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(5).default(3),

@@ -67,6 +67,19 @@ test('the recommendation calls cancelled when the user is missing end CANCELLED 
   assert.deepEqual(errors, [], 'no error-level line on the recommendation replicas');
 });
 
+test('a caller whose deadline leaves less than the margin gets DEADLINE_EXCEEDED, and nobody is called', async () => {
+  const userCalls = () =>
+    scrapeMetric(system.user.metricsPort ?? 0, 'grpc_server_started_total', { grpc_method: 'GetUser' });
+  const before = await userCalls();
+  // 15 ms is less than the 20 ms margin before it even leaves.
+  for (let i = 0; i < 5; i += 1) {
+    await assert.rejects(getUserHome(system, { userId }, { authorization, timeoutMs: 15 }), {
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
+  }
+  assert.equal(await userCalls(), before, 'the user service was not called');
+});
+
 test('a bad user id or recommendation limit is INVALID_ARGUMENT', async () => {
   await assert.rejects(getUserHome(system, { userId: '0' }, { authorization }), {
     code: grpc.status.INVALID_ARGUMENT,
