@@ -157,3 +157,19 @@ test('a call cancelled before its request message arrived is CANCELLED, not an e
 test('a client that half-closes without sending a request message still gets UNIMPLEMENTED', async () => {
   assert.equal(await rawCall('half-close'), grpc.status.UNIMPLEMENTED);
 });
+
+test('a cancellation in the last tenth of a call’s time (at least its last 10 ms) is its deadline; any earlier the client’s', async () => {
+  const { cancellationStatus } = await import('../src/interceptors/cancellation.js');
+  const startedAt = 1_000_000;
+  const deadline = startedAt + 1000;
+  const at = (now: number) => cancellationStatus({ deadline, startedAt, now }).code;
+  assert.equal(at(deadline + 5), grpc.status.DEADLINE_EXCEEDED);
+  assert.equal(at(deadline - 90), grpc.status.DEADLINE_EXCEEDED, 'the client’s timer, a little ahead of ours');
+  assert.equal(at(deadline - 200), grpc.status.CANCELLED);
+  assert.equal(cancellationStatus({ deadline: Infinity, startedAt, now: deadline }).code, grpc.status.CANCELLED);
+  assert.equal(
+    cancellationStatus({ deadline: startedAt + 50, startedAt, now: startedAt + 41 }).code,
+    grpc.status.DEADLINE_EXCEEDED,
+    'a short call still gets 10 ms',
+  );
+});
