@@ -57,8 +57,12 @@ const maxAttempts = 3;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** One measurement: capacity and 3x overload in turns, `rounds` times, and what it shows. */
-async function overloadAttempt(send: () => Promise<Outcome>, breakerOpenings: () => Promise<number>) {
-  const openingsBefore = await breakerOpenings();
+async function overloadAttempt(
+  send: () => Promise<Outcome>,
+  metric: { breakerOpenings: () => Promise<number>; shedCounted: () => Promise<number> },
+) {
+  const openingsBefore = await metric.breakerOpenings();
+  const shedCountedBefore = await metric.shedCounted();
   const capacities = [await measureCapacity(send)];
   const outcomes: Outcome[] = [];
   const ratios: number[] = [];
@@ -95,7 +99,8 @@ async function overloadAttempt(send: () => Promise<Outcome>, breakerOpenings: ()
     shed: shed.length,
     admittedP99: p99(admitted),
     otherErrors: outcomes.length - admitted.length - shed.length,
-    breakerOpenings: (await breakerOpenings()) - openingsBefore,
+    breakerOpenings: (await metric.breakerOpenings()) - openingsBefore,
+    shedCounted: (await metric.shedCounted()) - shedCountedBefore,
   };
   console.log(
     `overload: capacity ${result.capacity.toFixed(0)} ok/s (windows ${capacities.map((c) => c.toFixed(0)).join(', ')}); ` +
@@ -152,12 +157,19 @@ test('at three times its capacity the aggregator sheds the excess at once: admit
       }
       return total;
     };
-    let result = await overloadAttempt(send, breakerOpenings);
+    // Shed calls are counted as go-grpc-prometheus counts every call, so dashboards see them.
+    const shedCounted = () =>
+      scrapeMetric(system.aggregator.metricsPort ?? 0, 'grpc_server_handled_total', {
+        grpc_method: 'GetUserHome',
+        grpc_code: 'ResourceExhausted',
+      });
+    let result = await overloadAttempt(send, { breakerOpenings, shedCounted });
     for (let attempt = 1; attempt < maxAttempts && !holds(result); attempt += 1) {
-      result = await overloadAttempt(send, breakerOpenings);
+      result = await overloadAttempt(send, { breakerOpenings, shedCounted });
     }
 
     assert.ok(result.shed > 0, 'the excess was shed');
+    assert.ok(result.shedCounted >= result.shed, 'every shed call is in grpc_server_handled_total');
     assert.ok(
       result.admittedP99 < deadlineMs,
       `admitted calls' p99 ${result.admittedP99.toFixed(0)} ms is under their deadline`,

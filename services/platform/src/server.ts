@@ -25,10 +25,10 @@ export interface GrpcServerOptions {
   reflection: PackageDefinition;
   auth?: { policy: AuthPolicy; key: SecretKey };
   /**
-   * Load shedding, run before every other interceptor, as grpc-go's tap
-   * handle runs before a stream is even created: a call turned away under
-   * overload must cost as little as possible, so it is neither logged nor
-   * traced one by one. The interceptor counts (and logs) what it sheds.
+   * Load shedding, run as early as grpc-go's tap handle runs: a call turned
+   * away under overload must cost as little as possible, so it is counted in
+   * grpc_server_handled_total (ResourceExhausted) but neither logged nor
+   * traced one by one; the interceptor logs a summary of what it sheds.
    */
   admission?: grpc.ServerInterceptor;
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
@@ -74,10 +74,10 @@ export class GrpcServer {
       // status last. Tracing sits inside logging and metrics so that their log
       // line and exemplar carry the trace of a call refused before its handler.
       interceptors: [
-        ...(options.admission ? [options.admission] : []),
         requestlessCancelInterceptor(),
-        loggingInterceptor(logger),
         metricsInterceptor(grpcServerMetrics(options.metrics)),
+        ...(options.admission ? [options.admission] : []),
+        loggingInterceptor(logger),
         servedByInterceptor(() => this.replica),
         tracingInterceptor(),
         ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),

@@ -11,9 +11,10 @@ import type { ResilienceMetrics } from './metrics.js';
  * not read in time (opening their breakers); turning the excess away keeps
  * the admitted calls fast.
  *
- * It runs before every other interceptor (GrpcServer's `admission`), so a
- * shed call is not logged, traced or authenticated one by one: it is counted
- * in aggregator_admission_rejections_total, and logged at most once a second.
+ * It runs before every interceptor but metrics (GrpcServer's `admission`),
+ * so a shed call is counted (grpc_server_handled_total with ResourceExhausted,
+ * and aggregator_admission_rejections_total) but not logged, traced or
+ * authenticated one by one; a summary is logged at most once a second.
  */
 export function admissionInterceptor(options: {
   maxInFlight: number;
