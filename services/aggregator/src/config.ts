@@ -24,6 +24,13 @@ export const configSchema = z.object({
    * answer goes out degraded rather than late.
    */
   RECOMMENDATION_TIMEOUT_MS: positiveMs().default(300),
+  /**
+   * At start, how long readiness waits for the dependencies' channels to
+   * connect (then it serves regardless, degraded or UNAVAILABLE). 0 locally,
+   * where `make run` starts the dependencies first; the chart sets 15 s, as
+   * pods started together find each other's DNS records only once Ready.
+   */
+  STARTUP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** Time kept back from the caller's deadline so the answer can still reach it. */
   DEADLINE_MARGIN_MS: z.coerce.number().int().min(0).max(10_000).default(20),
 
@@ -37,6 +44,16 @@ export const configSchema = z.object({
   RESILIENCE_CIRCUIT_BREAKER: flag(true),
   RESILIENCE_BULKHEAD: flag(true),
   RESILIENCE_FALLBACK: flag(true),
+  RESILIENCE_ADMISSION: flag(true),
+
+  /**
+   * GetUserHome calls in flight at most; the next gets RESOURCE_EXHAUSTED at
+   * once. Above what the recommendation bulkhead holds (32 running, 8
+   * queued), so a hung dependency is contained by its bulkhead and breaker
+   * rather than by turning callers away; low enough that admitted calls stay
+   * fast (by Little's law, 64 at ~600 calls/s is ~100 ms).
+   */
+  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(64),
 
   /** Attempts in all, the first included: one or two retries are plenty within a 300 ms budget. */
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(5).default(3),

@@ -1,23 +1,16 @@
 import { unaryCall } from '@demo/platform';
+import type { Recommendation__Output } from '@demo/platform/generated/demo/recommendation/v1/Recommendation.js';
+import type { GetRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/GetRecommendationsResponse.js';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
+import type { GetUserResponse__Output } from '@demo/platform/generated/demo/user/v1/GetUserResponse.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
+import type { CallScope } from './resilience/deadlines.js';
 import type { DependencyGuard } from './resilience/dependency-guard.js';
+import { DependencyFailure } from './resilience/failures.js';
 
 export type User = User__Output;
-
-export interface Recommendation {
-  productId: string;
-  title: string;
-  score: number;
-}
-
-/** The bounds of one downstream call: when to give up, and the caller's cancellation. */
-export interface CallScope {
-  /** undefined only when timeouts are switched off and the caller set no deadline. */
-  deadline: Date | undefined;
-  signal: AbortSignal;
-}
+export type Recommendation = Recommendation__Output;
 
 export interface Answer<Value> {
   value: Value;
@@ -28,7 +21,8 @@ export interface Answer<Value> {
 /**
  * The aggregator's view of its dependencies. The core (home.ts) sees only
  * these interfaces; the gRPC clients below implement them, each call passing
- * through its dependency's guard (circuit breaker and bulkhead).
+ * through its dependency's guard (circuit breaker and bulkhead). A failed
+ * call rejects with a DependencyFailure, classified.
  */
 export interface UserDependency {
   getUser(id: string, scope: CallScope): Promise<Answer<User>>;
@@ -49,12 +43,12 @@ export function userDependency(client: ClientChoice<UserServiceClient>, guard: D
   return {
     async getUser(id, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
-        unaryCall<{ user: User | null }>(
+        unaryCall<GetUserResponse__Output>(
           (metadata, options, callback) => client().getUser({ id }, metadata, options, callback),
           bounds,
         ),
       );
-      if (!response.user) throw new Error('user service answered without a user');
+      if (!response.user) throw new DependencyFailure('user', 'error', { cause: 'an answer without a user' });
       return { value: response.user, servedBy };
     },
   };
@@ -67,7 +61,7 @@ export function recommendationDependency(
   return {
     async getRecommendations(userId, limit, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
-        unaryCall<{ recommendations: Recommendation[] }>(
+        unaryCall<GetRecommendationsResponse__Output>(
           (metadata, options, callback) => client().getRecommendations({ userId, limit }, metadata, options, callback),
           bounds,
         ),

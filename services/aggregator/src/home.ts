@@ -1,18 +1,16 @@
-import { status } from '@grpc/grpc-js';
-import { downstreamDeadline, InvalidArgumentError, isStatus, NotFoundError, UnavailableError } from '@demo/platform';
+import { DeadlineExceededError, parseUserId, resolveRecommendationLimit, UnavailableError } from '@demo/platform';
+import type { Degradation__Output } from '@demo/platform/generated/demo/aggregator/v1/Degradation.js';
 import type { Recommendation, RecommendationDependency, User, UserDependency } from './dependencies.js';
 import { fallbackRecommendations } from './fallback.js';
-import { describeFailure } from './resilience/failures.js';
+import { callDeadline, type CallScope } from './resilience/deadlines.js';
+import { classify, failureKinds, type FailureKind } from './resilience/failures.js';
 import type { DependencyName } from './resilience/settings.js';
-
-export const defaultRecommendationLimit = 5;
-export const maxRecommendationLimit = 50;
 
 export interface UserHome {
   user: User;
   recommendations: Recommendation[];
   degraded: boolean;
-  degradations: { dependency: string; reason: string }[];
+  degradations: Degradation__Output[];
   servedBy: Record<string, string>;
 }
 
@@ -23,13 +21,20 @@ export interface UserHomeOptions {
   timeoutMs: Record<DependencyName, number>;
   deadlineMarginMs: number;
   /**
-   * The switches in force for the next call. Timeouts off: each call gets the
-   * caller's deadline as it is. Fallback off: a recommendation failure fails
-   * the whole answer instead of degrading it.
+   * The switches in force for the next call (DefenseService changes them at
+   * run time). Timeouts off: each call gets the caller's deadline as it is.
+   * Fallback off: a recommendation failure fails the whole answer instead of
+   * degrading it.
    */
   defenses: () => { timeouts: boolean; fallback: boolean };
   /** Told about every degraded answer, for metrics. */
-  onDegraded?: (dependency: DependencyName, reason: string) => void;
+  onDegraded?: (dependency: DependencyName, kind: FailureKind) => void;
+}
+
+/** The caller of one GetUserHome: its deadline and its cancellation. */
+export interface Caller {
+  deadline: Date | undefined;
+  signal: AbortSignal;
 }
 
 /**
@@ -44,49 +49,62 @@ export class UserHomeAssembler {
     this.#options = options;
   }
 
-  async getUserHome(
-    request: { userId: string; recommendationLimit: number },
-    caller: { deadline: Date | undefined; signal: AbortSignal },
-  ): Promise<UserHome> {
-    const userId = parseUserId(request.userId);
-    const limit = resolveLimit(request.recommendationLimit);
+  async getUserHome(request: { userId: string; recommendationLimit: number }, caller: Caller): Promise<UserHome> {
+    const userId = parseUserId(request.userId).toString();
+    const limit = resolveRecommendationLimit(request.recommendationLimit, 'recommendation_limit');
+    const defenses = this.#options.defenses();
+    const userDeadline = this.#deadline('user', caller, defenses.timeouts);
+    const recommendationDeadline = this.#deadline('recommendation', caller, defenses.timeouts);
+    // Less than the margin left: nobody could answer in time, so nobody is asked.
+    if (userDeadline === 'spent' || recommendationDeadline === 'spent') {
+      throw new DeadlineExceededError("the caller's deadline leaves no time to call the services");
+    }
 
     // Aborting `siblings` cancels whatever call is still running once the
     // required one has failed; the caller going away cancels both.
     const siblings = new AbortController();
-    const signal = siblings.signal;
     const onCallerAbort = () => siblings.abort(caller.signal.reason);
     if (caller.signal.aborted) onCallerAbort();
     else caller.signal.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      return await this.#assemble(userId, limit, caller, signal, siblings);
+      return await this.#assemble(
+        userId,
+        limit,
+        caller,
+        {
+          user: { ...userDeadline, signal: siblings.signal },
+          recommendation: { ...recommendationDeadline, signal: siblings.signal },
+        },
+        siblings,
+        defenses.fallback,
+      );
     } finally {
       caller.signal.removeEventListener('abort', onCallerAbort);
     }
   }
 
+  #deadline(dependency: DependencyName, caller: Caller, timeouts: boolean) {
+    const { timeoutMs, deadlineMarginMs } = this.#options;
+    if (!timeouts)
+      return { deadline: caller.deadline, deadlineSetBy: caller.deadline ? ('caller' as const) : undefined };
+    return callDeadline({
+      timeoutMs: timeoutMs[dependency],
+      callerDeadline: caller.deadline,
+      marginMs: deadlineMarginMs,
+    });
+  }
+
   async #assemble(
     userId: string,
     limit: number,
-    caller: { deadline: Date | undefined; signal: AbortSignal },
-    signal: AbortSignal,
+    caller: Caller,
+    scopes: Record<DependencyName, CallScope>,
     siblings: AbortController,
+    fallback: boolean,
   ): Promise<UserHome> {
-    const { users, recommendations, deadlineMarginMs, timeoutMs } = this.#options;
-    const defenses = this.#options.defenses();
-    const scope = (dependency: DependencyName) => ({
-      deadline: defenses.timeouts
-        ? downstreamDeadline({
-            timeoutMs: timeoutMs[dependency],
-            callerDeadline: caller.deadline,
-            marginMs: deadlineMarginMs,
-          })
-        : caller.deadline,
-      signal,
-    });
-
-    const userCall = users.getUser(userId, scope('user'));
-    const recommendationCall = recommendations.getRecommendations(userId, limit, scope('recommendation')).then(
+    const { users, recommendations } = this.#options;
+    const userCall = users.getUser(userId, scopes.user);
+    const recommendationCall = recommendations.getRecommendations(userId, limit, scopes.recommendation).then(
       (answer) => ({ ok: true as const, answer }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -96,7 +114,13 @@ export class UserHomeAssembler {
       user = await userCall;
     } catch (error) {
       siblings.abort(new DOMException('the required user call failed', 'AbortError'));
-      throw userFailure(error, userId, caller.signal);
+      if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
+      const kind = classify(error, scopes.user);
+      throw failureKinds[kind].whenRequired({
+        dependency: 'user',
+        subject: `user ${userId}`,
+        reason: failureKinds[kind].reason,
+      });
     }
 
     const result = await recommendationCall;
@@ -107,11 +131,12 @@ export class UserHomeAssembler {
       return { user: user.value, recommendations: result.answer.value, degraded: false, degradations: [], servedBy };
     }
     if (caller.signal.aborted) throw new DOMException('the caller cancelled', 'AbortError');
-    const reason = describeFailure(result.error);
-    if (!defenses.fallback) {
+    const kind = classify(result.error, scopes.recommendation);
+    const { reason } = failureKinds[kind];
+    if (!fallback) {
       throw new UnavailableError(`recommendation service cannot answer (${reason}) and fallback is off`);
     }
-    this.#options.onDegraded?.('recommendation', reason);
+    this.#options.onDegraded?.('recommendation', kind);
     return {
       user: user.value,
       recommendations: fallbackRecommendations(limit),
@@ -120,27 +145,4 @@ export class UserHomeAssembler {
       servedBy,
     };
   }
-}
-
-function userFailure(error: unknown, userId: string, callerSignal: AbortSignal): Error {
-  if (callerSignal.aborted) return new DOMException('the caller cancelled', 'AbortError');
-  if (isStatus(error, status.NOT_FOUND)) return new NotFoundError(`user ${userId} not found`);
-  return new UnavailableError(`user service cannot answer (${describeFailure(error)})`, { cause: error });
-}
-
-function parseUserId(userId: string): string {
-  if (!/^\d{1,19}$/.test(userId) || BigInt(userId) <= 0n) {
-    throw new InvalidArgumentError('user_id must be a positive integer');
-  }
-  return userId;
-}
-
-function resolveLimit(limit: number): number {
-  if (limit === 0) return defaultRecommendationLimit;
-  if (!Number.isInteger(limit) || limit < 0 || limit > maxRecommendationLimit) {
-    throw new InvalidArgumentError(
-      `recommendation_limit must be between 0 (the default, ${defaultRecommendationLimit}) and ${maxRecommendationLimit}`,
-    );
-  }
-  return limit;
 }

@@ -25,9 +25,12 @@ import {
   type DefenseReplicator,
 } from './defense-service.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
+import { untilConnected } from './channels.js';
 import { UserHomeAssembler } from './home.js';
+import { admissionInterceptor } from './resilience/admission.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
 import { defenseMetrics, DefenseState, describeDefenses } from './resilience/defense-switches.js';
+import { failureKinds } from './resilience/failures.js';
 import { resilienceMetrics } from './resilience/metrics.js';
 import { retryServiceConfig } from './resilience/retry.js';
 import { resilienceSettings } from './resilience/settings.js';
@@ -85,10 +88,10 @@ const home = new UserHomeAssembler({
   timeoutMs: resilience.timeoutMs,
   deadlineMarginMs: resilience.deadlineMarginMs,
   defenses: () => defenses.current,
-  onDegraded: (dependency, reason) => {
+  onDegraded: (dependency, kind) => {
     defenseMetricsOf.degraded.inc();
     defenseMetricsOf.fallbacks.inc({ dependency });
-    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason });
+    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason: failureKinds[kind].reason });
   },
 });
 
@@ -98,6 +101,15 @@ const server = new GrpcServer({
   metrics,
   reflection: protos.reflection,
   auth: { policy: { ...aggregatorAuthPolicy, ...defenseAuthPolicy }, key },
+  ...(resilience.admissionMaxInFlight === undefined
+    ? {}
+    : {
+        admission: admissionInterceptor({
+          maxInFlight: resilience.admissionMaxInFlight,
+          metrics: defenseMetricsOf,
+          logger,
+        }),
+      }),
 });
 const defenseReplicator: DefenseReplicator = new Replicator({
   state: defenses,
@@ -131,16 +143,28 @@ const metricsServer = await startMetricsServer({
 // Readiness does not follow the dependencies on purpose: a shared downstream
 // outage would take every aggregator pod out of rotation at once, while a
 // serving aggregator still answers fast (degraded, or UNAVAILABLE). It does
-// wait for the switches the other replicas run.
+// wait for the switches the other replicas run, and, once, at start, for its
+// channels to connect: pods started together (helm install, a node reboot)
+// would otherwise take their first calls while the dependencies' pods are
+// not Ready yet and answer UNAVAILABLE or degraded for those first seconds.
 server.setReady(false);
 await server.start();
 await defenseReplicator.adoptFromPeers();
+const channels = [...Object.values(userClients), ...Object.values(recommendationClients)];
+const unconnected = await untilConnected(channels, config.STARTUP_CONNECT_TIMEOUT_MS);
+if (unconnected > 0) {
+  logger.warn(
+    { unconnected, waitedMs: config.STARTUP_CONNECT_TIMEOUT_MS },
+    'serving before every dependency is reachable',
+  );
+}
 server.setReady(true);
 logger.info(
   {
     user: config.USER_TARGET,
     recommendation: config.RECOMMENDATION_TARGET,
     defenses: defenses.toString(),
+    admissionMaxInFlight: resilience.admissionMaxInFlight,
   },
   'dependencies',
 );

@@ -105,7 +105,7 @@ test('a short client deadline reaches the recommendation service, and the answer
       await setFault(system, hang);
       const { response } = await getUserHome(system, { userId }, { authorization, timeoutMs: 300 });
       assert.equal(response.degraded, true);
-      assert.match(response.degradations[0]?.reason ?? '', /^DEADLINE_EXCEEDED/);
+      assert.match(response.degradations[0]?.reason ?? '', /^CALLER_DEADLINE/);
       // The recommendation replica saw the propagated deadline: its call ended well before its own 5 s timeout.
       const ended = await waitFor('the recommendation call to end', () =>
         system.recommendations
@@ -115,6 +115,41 @@ test('a short client deadline reaches the recommendation service, and the answer
       assert.ok(Number(ended['duration_ms']) < 300, `the hung call ended after ${String(ended['duration_ms'])} ms`);
     },
   );
+});
+
+test('callers with less time than a healthy recommendation service needs never open its breaker', async () => {
+  // Recommendation answers in 100 ms, well inside its own 300 ms timeout; the
+  // callers give the whole call 60 ms, so each recommendation call runs out of
+  // the caller's time. That is the callers' impatience, not the dependency's fault.
+  await withSystem({}, async (system, userId) => {
+    const authorization = await bearer();
+    await setFault(system, { delay: { delayMs: 100, percentage: 100 } });
+    let callerDeadlines = 0;
+    for (let i = 0; i < 30; i += 1) {
+      try {
+        const { response } = await getUserHome(system, { userId }, { authorization, timeoutMs: 60 });
+        if (response.degradations[0]?.reason.startsWith('CALLER_DEADLINE')) callerDeadlines += 1;
+      } catch (error) {
+        assert.equal((error as grpc.ServiceError).code, grpc.status.DEADLINE_EXCEEDED);
+      }
+    }
+    const opened = await aggregatorMetric(system, 'aggregator_circuit_breaker_transitions_total', {
+      ...recommendationLabels,
+      state: 'open',
+    });
+    const outOfCallerTime = await aggregatorMetric(system, 'aggregator_dependency_calls_total', {
+      ...recommendationLabels,
+      outcome: 'caller_deadline',
+    });
+    console.log(
+      `impatient callers: 30 calls, ${outOfCallerTime} recommendation calls out of the caller's time (${callerDeadlines} answers degraded by it), breaker opened ${opened} times`,
+    );
+    assert.ok(outOfCallerTime >= 10, 'the callers did run out of time');
+    assert.equal(opened, 0, 'the breaker never opened');
+    assert.equal(await breakerState(system), 0);
+    const { response } = await getUserHome(system, { userId }, { authorization });
+    assert.equal(response.degraded, false, 'a patient caller gets the real recommendations');
+  });
 });
 
 test('with half the calls failing, retries stay within the budget: recommendation sees at most 1.2 times the calls', async () => {

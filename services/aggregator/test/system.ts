@@ -23,8 +23,11 @@ export interface LocalSystem extends ToolsLocalSystem {
   userClient: UserServiceClient;
 }
 
-export async function startLocalSystem(aggregatorEnv: Record<string, string> = {}): Promise<LocalSystem> {
-  const system = await startToolsLocalSystem({ jwtSecret: testSecret, env: { aggregator: aggregatorEnv } });
+export async function startLocalSystem(
+  aggregatorEnv: Record<string, string> = {},
+  options: { cpus?: string; collectLogs?: boolean } = {},
+): Promise<LocalSystem> {
+  const system = await startToolsLocalSystem({ jwtSecret: testSecret, env: { aggregator: aggregatorEnv }, ...options });
   const aggregatorClient = new protos.demo.aggregator.v1.AggregatorService(
     system.aggregator.address,
     grpc.credentials.createInsecure(),

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import { scrapeMetric } from '@demo/platform/testing';
 import { bearer, createUser, getUserHome, startLocalSystem, type LocalSystem } from './system.js';
 
 let system: LocalSystem;
@@ -40,6 +41,43 @@ test('a user that does not exist is NOT_FOUND', async () => {
   await assert.rejects(getUserHome(system, { userId: '987654' }, { authorization }), {
     code: grpc.status.NOT_FOUND,
   });
+});
+
+test('the recommendation calls cancelled when the user is missing end CANCELLED downstream, never UNIMPLEMENTED', async () => {
+  const handled = async (code: string) => {
+    let total = 0;
+    for (const replica of system.recommendations) {
+      total += await scrapeMetric(replica.metricsPort ?? 0, 'grpc_server_handled_total', {
+        grpc_method: 'GetRecommendations',
+        grpc_code: code,
+      });
+    }
+    return total;
+  };
+  const unimplemented = await handled('Unimplemented');
+  // The user service answers NOT_FOUND at once, so the sibling recommendation
+  // call is often cancelled before its request message has gone out.
+  for (let i = 0; i < 50; i += 1) {
+    await assert.rejects(getUserHome(system, { userId: '987654' }, { authorization }), { code: grpc.status.NOT_FOUND });
+  }
+  const canceled = await handled('Canceled');
+  console.log(`sibling cancellation: ${canceled} recommendation calls counted Canceled downstream`);
+  assert.equal((await handled('Unimplemented')) - unimplemented, 0);
+  const errors = system.recommendations.flatMap((r) => r.logs).filter((line) => line['level'] === 'error');
+  assert.deepEqual(errors, [], 'no error-level line on the recommendation replicas');
+});
+
+test('a caller whose deadline leaves less than the margin gets DEADLINE_EXCEEDED, and nobody is called', async () => {
+  const userCalls = () =>
+    scrapeMetric(system.user.metricsPort ?? 0, 'grpc_server_started_total', { grpc_method: 'GetUser' });
+  const before = await userCalls();
+  // 15 ms is less than the 20 ms margin before it even leaves.
+  for (let i = 0; i < 5; i += 1) {
+    await assert.rejects(getUserHome(system, { userId }, { authorization, timeoutMs: 15 }), {
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
+  }
+  assert.equal(await userCalls(), before, 'the user service was not called');
 });
 
 test('a bad user id or recommendation limit is INVALID_ARGUMENT', async () => {

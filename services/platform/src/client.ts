@@ -130,24 +130,3 @@ export function unaryCall<Response>(
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-/**
- * The deadline for a downstream call: its own timeout, but never later than
- * the caller's deadline less a margin, so the answer (or the fallback) still
- * reaches the caller in time. This is deadline propagation.
- */
-export function downstreamDeadline(options: {
-  timeoutMs: number;
-  callerDeadline: Date | undefined;
-  marginMs: number;
-  now?: number;
-}): Date {
-  const now = options.now ?? Date.now();
-  const own = now + options.timeoutMs;
-  if (options.callerDeadline === undefined) return new Date(own);
-  return new Date(Math.min(own, options.callerDeadline.getTime() - options.marginMs));
-}
-
-export function isStatus(error: unknown, code: grpc.status): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
-}

@@ -20,12 +20,18 @@ export class PermissionDeniedError extends Error {
   override name = 'PermissionDeniedError';
 }
 
+/** The caller's deadline leaves no time for the work: say so, rather than UNAVAILABLE, which invites a retry. */
+export class DeadlineExceededError extends Error {
+  override name = 'DeadlineExceededError';
+}
+
 const domainCodes: [new (message: string) => Error, status][] = [
   [NotFoundError, status.NOT_FOUND],
   [InvalidArgumentError, status.INVALID_ARGUMENT],
   [AlreadyExistsError, status.ALREADY_EXISTS],
   [UnavailableError, status.UNAVAILABLE],
   [PermissionDeniedError, status.PERMISSION_DENIED],
+  [DeadlineExceededError, status.DEADLINE_EXCEEDED],
 ];
 
 /**
@@ -35,6 +41,10 @@ const domainCodes: [new (message: string) => Error, status][] = [
 export function toStatus(error: unknown): { code: status; details: string; expected: boolean } {
   for (const [type, code] of domainCodes) {
     if (error instanceof type) return { code, details: error.message, expected: true };
+  }
+  // The reasons a call's AbortSignal gives (see handlers.ts): its deadline passed, or it was cancelled.
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return { code: status.DEADLINE_EXCEEDED, details: 'deadline exceeded', expected: true };
   }
   if (error instanceof Error && error.name === 'AbortError') {
     return { code: status.CANCELLED, details: 'call cancelled', expected: true };

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import {
   Metadata,
+  status,
   type handleBidiStreamingCall,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
@@ -12,6 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from './logger.js';
 import { toStatus } from './errors.js';
+import { cancellationStatus } from './interceptors/cancellation.js';
 import { attachActiveSpan } from './telemetry/call-trace.js';
 
 /** The part every kind of server call shares. */
@@ -25,7 +27,11 @@ interface SurfaceCall {
 
 /** What a handler gets besides the request: cancellation and the caller's deadline. */
 export interface CallContext {
-  /** Aborted when the caller cancels, its deadline passes or the server shuts down. */
+  /**
+   * Aborted when the caller cancels (reason: an AbortError) or its deadline
+   * passes (a TimeoutError); the call then ends CANCELLED or
+   * DEADLINE_EXCEEDED, whatever the handler throws.
+   */
   signal: AbortSignal;
   /** The caller's deadline, or undefined when it set none. */
   deadline: Date | undefined;
@@ -60,11 +66,18 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     // The instrumentation's server span is active now; it takes what the interceptors recorded.
     attachActiveSpan(call.metadata);
     const controller = new AbortController();
+    const startedAt = Date.now();
     let settled = false;
-    call.on('cancelled', () => {
-      if (!settled) controller.abort(new DOMException('call cancelled', 'AbortError'));
-    });
     const deadline = call.getDeadline();
+    call.on('cancelled', () => {
+      if (settled) return;
+      const { code } = cancellationStatus({ deadline, startedAt });
+      controller.abort(
+        code === status.DEADLINE_EXCEEDED
+          ? new DOMException('deadline exceeded', 'TimeoutError')
+          : new DOMException('call cancelled', 'AbortError'),
+      );
+    });
     const deadlineDate =
       deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined;
     return {
@@ -114,7 +127,8 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
       },
       (error: unknown) => {
         settle();
-        fail(failure(error, ctx));
+        // A cancelled call ends as its cancellation did, whatever the handler threw on the way out.
+        fail(failure(ctx.signal.aborted ? ctx.signal.reason : error, ctx));
       },
     );
   }

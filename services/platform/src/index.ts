@@ -8,6 +8,7 @@ export * from './metrics.js';
 export * from './protos.js';
 export * from './server.js';
 export * from './shutdown.js';
+export * from './validation.js';
 export { servedByHeader } from './interceptors/served-by.js';
 export type { AuthPolicy } from './interceptors/auth.js';
 export { isInfrastructure } from './interceptors/method.js';

@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -16,14 +16,19 @@ export function createLogger(options: { service: string; podName?: string | unde
       base: { service: options.service, ...(options.podName ? { pod: options.podName } : {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Every line logged inside a call names its trace and span, so it leads to the trace in Jaeger.
-      mixin() {
-        const span = trace.getActiveSpan();
-        if (!span) return {};
-        const { traceId, spanId } = span.spanContext();
-        return { trace_id: traceId, span_id: spanId };
-      },
+      mixin: activeTraceFields,
     },
     destination,
   );
+}
+
+/**
+ * Every line logged inside a call names its trace and span, so it leads to
+ * the trace in Jaeger. Without tracing the active span is a placeholder
+ * whose ids are all zeros: naming it would lead nowhere.
+ */
+function activeTraceFields(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }

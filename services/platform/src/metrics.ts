@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger } from './logger.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 
@@ -24,12 +24,11 @@ const grpcLabels = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 /** go-grpc-prometheus's default buckets (Prometheus's DefBuckets). */
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The trace of the active span, as exemplar labels; none outside a trace. */
+/** The trace of the active span, as exemplar labels; none outside a trace (or inside a placeholder span of zeros). */
 export function traceExemplar(): Record<string, string> | undefined {
-  const span = trace.getActiveSpan();
-  if (!span) return undefined;
-  const { traceId, spanId } = span.spanContext();
-  return { trace_id: traceId, span_id: spanId };
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
 
 /** go-grpc-prometheus's server metrics, same names, labels and buckets, so existing dashboards work. */

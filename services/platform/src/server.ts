@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { SecretKey } from './auth.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
 import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
+import { requestlessCancelInterceptor } from './interceptors/cancellation.js';
 import { loggingInterceptor } from './interceptors/logging.js';
 import { metricsInterceptor } from './interceptors/metrics.js';
 import { servedByInterceptor } from './interceptors/served-by.js';
@@ -23,6 +24,13 @@ export interface GrpcServerOptions {
   /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
   reflection: PackageDefinition;
   auth?: { policy: AuthPolicy; key: SecretKey };
+  /**
+   * Load shedding, run as early as grpc-go's tap handle runs: a call turned
+   * away under overload must cost as little as possible, so it is counted in
+   * grpc_server_handled_total (ResourceExhausted) but neither logged nor
+   * traced one by one; the interceptor logs a summary of what it sheds.
+   */
+  admission?: grpc.ServerInterceptor;
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
   maxConnectionAgeMs: number;
@@ -66,8 +74,10 @@ export class GrpcServer {
       // status last. Tracing sits inside logging and metrics so that their log
       // line and exemplar carry the trace of a call refused before its handler.
       interceptors: [
-        loggingInterceptor(logger),
+        requestlessCancelInterceptor(),
         metricsInterceptor(grpcServerMetrics(options.metrics)),
+        ...(options.admission ? [options.admission] : []),
+        loggingInterceptor(logger),
         servedByInterceptor(() => this.replica),
         tracingInterceptor(),
         ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '@demo/platform';
+import { InvalidArgumentError, parseUserId, recommendationLimit, resolveRecommendationLimit } from '@demo/platform';
+import type { Recommendation__Output } from '@demo/platform/generated/demo/recommendation/v1/Recommendation.js';
 
 export interface Product {
   id: string;
@@ -6,14 +7,10 @@ export interface Product {
   category: string;
 }
 
-export interface Recommendation {
-  productId: string;
-  title: string;
-  score: number;
-}
+export type Recommendation = Recommendation__Output;
 
-export const defaultLimit = 5;
-export const maxLimit = 50;
+export const defaultLimit = recommendationLimit.default;
+export const maxLimit = recommendationLimit.max;
 /** How many recent views shape the recommendations in a stream. */
 export const viewsRemembered = 20;
 
@@ -42,7 +39,7 @@ export class Recommender {
    */
   recommend(userId: string, options: { limit: number; viewed?: readonly string[] }): Recommendation[] {
     const user = parseUserId(userId);
-    const limit = resolveLimit(options.limit);
+    const limit = resolveRecommendationLimit(options.limit);
     const viewed = options.viewed ?? [];
     const categoryViews = new Map<string, number>();
     for (const id of viewed) {
@@ -68,20 +65,6 @@ export class Recommender {
       throw new InvalidArgumentError(`viewed_product_id ${JSON.stringify(productId)} is not in the catalog`);
     return product;
   }
-}
-
-export function parseUserId(userId: string): bigint {
-  const id = /^\d{1,19}$/.test(userId) ? BigInt(userId) : 0n;
-  if (id <= 0n) throw new InvalidArgumentError('user_id must be a positive integer');
-  return id;
-}
-
-export function resolveLimit(limit: number): number {
-  if (limit === 0) return defaultLimit;
-  if (!Number.isInteger(limit) || limit < 0 || limit > maxLimit) {
-    throw new InvalidArgumentError(`limit must be between 0 (the default, ${defaultLimit}) and ${maxLimit}`);
-  }
-  return limit;
 }
 
 /** FNV-1a, scaled to [0, 1): cheap, stable across processes and platforms. */

@@ -276,3 +276,11 @@ test(
     assert.equal(connectionsFrom(a.child.pid, b.port), 1, 'one long-lived channel to the peer, not one per change');
   },
 );
+
+test('without tracing, no log line names an all-zero trace or span id', () => {
+  // These replicas export no traces, so the spans around their calls are placeholders.
+  const lines = replicas.flatMap((replica) => replica.logs).filter((line) => line['msg'] === 'call finished');
+  assert.ok(lines.length > 10, 'the tests above made calls');
+  const zeros = lines.filter((line) => /^0+$/.test(String(line['trace_id'])) || /^0+$/.test(String(line['span_id'])));
+  assert.deepEqual(zeros, []);
+});

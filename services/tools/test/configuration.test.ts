@@ -31,6 +31,7 @@ const cases: { service: keyof typeof serviceEntry; env: Record<string, string>; 
   },
   { service: 'console', env: { ...secret, LOAD_USER_IDS: 'ada' }, variable: 'LOAD_USER_IDS' },
   { service: 'console', env: { ...secret, JAEGER_UI_URL: 'jaeger' }, variable: 'JAEGER_UI_URL' },
+  { service: 'aggregator', env: { ...secret, ADMISSION_MAX_IN_FLIGHT: '0' }, variable: 'ADMISSION_MAX_IN_FLIGHT' },
 ];
 
 for (const { service, env, variable } of cases) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, mintToken, secretKey, toFaultMessage, unaryCall } from '@demo/platform';
-import { startRedis, waitFor, type RedisProcess } from '@demo/platform/testing';
+import { scrapeMetric, startRedis, waitFor, type RedisProcess } from '@demo/platform/testing';
 import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
@@ -180,6 +180,63 @@ test('an injected fault and the fallback show on the trace', async () => {
     assert.equal(injected?.attributes['fault.kind'], 'abort');
     assert.equal(injected.attributes['fault.grpc_code'], grpc.status.INTERNAL);
     assert.equal(faulted.statusCode, 2, 'the aborted call is an error');
+  } finally {
+    await setFault({});
+  }
+});
+
+test('a call held past its deadline by a hang is DEADLINE_EXCEEDED on the server too: log line, grpc_server_handled_total, and a server span with the fault events', async () => {
+  const replica = system.recommendations[0];
+  assert.ok(replica?.metricsPort !== undefined);
+  const admin = await mintToken({ key: secretKey(secret), subject: 'telemetry', role: 'admin', ttlSeconds: 300 });
+  const faultClient = new protos.demo.fault.v1.FaultService(replica.address, grpc.credentials.createInsecure());
+  const recommendationClient = new protos.demo.recommendation.v1.RecommendationService(
+    replica.address,
+    grpc.credentials.createInsecure(),
+  );
+  clients.push(faultClient, recommendationClient);
+  const setFault = async (fault: Parameters<typeof toFaultMessage>[0]) => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${admin}`);
+    await unaryCall(
+      (md, options, callback) => faultClient.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
+      { deadline: new Date(Date.now() + 5000), metadata },
+    );
+  };
+  const timedOut = () =>
+    scrapeMetric(replica.metricsPort ?? 0, 'grpc_server_handled_total', {
+      grpc_method: 'GetRecommendations',
+      grpc_code: 'DeadlineExceeded',
+    });
+  const before = await timedOut();
+  await setFault({ delay: { delayMs: 3_600_000, percentage: 100 } });
+  try {
+    const traceId = randomBytes(16).toString('hex');
+    const metadata = new grpc.Metadata();
+    metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+    await assert.rejects(
+      unaryCall(
+        (md, options, callback) =>
+          recommendationClient.getRecommendations({ userId: '1', limit: 2 }, md, options, callback),
+        { deadline: new Date(Date.now() + 300), metadata },
+      ),
+      { code: grpc.status.DEADLINE_EXCEEDED },
+    );
+    const span = await waitFor('the hung call’s server span', () =>
+      spansOf(traceId).find((s) => s.kind === SERVER && s.service === 'recommendation'),
+    );
+    assert.equal(span.name, 'grpc.demo.recommendation.v1.RecommendationService/GetRecommendations');
+    assert.equal(span.attributes['rpc.grpc.status_code'], grpc.status.DEADLINE_EXCEEDED);
+    assert.equal(span.statusCode, 2);
+    assert.equal(span.events.find((e) => e.name === 'fault.injected')?.attributes['fault.kind'], 'delay');
+    const delay = await waitFor('the fault.delay span', () => spansOf(traceId).find((s) => s.name === 'fault.delay'));
+    assert.equal(delay.attributes['fault.cut_short_by'], 'cancellation');
+    const line = await waitFor('the hung call’s log line', () =>
+      replica.logs.find((l) => l['msg'] === 'call finished' && l['trace_id'] === traceId),
+    );
+    assert.equal(line['code'], 'DEADLINE_EXCEEDED');
+    assert.equal(line['span_id'], span.spanId);
+    assert.equal((await timedOut()) - before, 1, 'counted DeadlineExceeded, not Canceled');
   } finally {
     await setFault({});
   }

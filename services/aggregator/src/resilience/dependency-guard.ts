@@ -4,20 +4,17 @@ import {
   circuitBreaker,
   CircuitState,
   handleWhen,
-  noop,
   SamplingBreaker,
-  wrap,
   type BulkheadPolicy,
   type CircuitBreakerPolicy,
-  type IPolicy,
 } from 'cockatiel';
 import { trace } from '@opentelemetry/api';
 import { previousAttemptsOf, type Logger, type UnaryResult } from '@demo/platform';
 import type { Metadata } from '@grpc/grpc-js';
-import type { CallScope } from '../dependencies.js';
-import { DeadlineWhileQueuedError, describeFailure, isDependencyTrouble } from './failures.js';
-import type { ResilienceMetrics } from './metrics.js';
+import type { CallScope } from './deadlines.js';
+import { classify, DeadlineWhileQueuedError, DependencyFailure, failureKinds } from './failures.js';
 import type { DefenseState } from './defense-switches.js';
+import type { ResilienceMetrics } from './metrics.js';
 import type { DependencyName, ResilienceSettings } from './settings.js';
 
 /**
@@ -26,10 +23,13 @@ import type { DependencyName, ResilienceSettings } from './settings.js';
  * takes a bulkhead slot; a full bulkhead refuses at once rather than letting
  * a hung dependency hold every caller. While half-open, one probe call tests
  * the dependency and every other call is refused.
+ *
+ * Every failure leaves as a DependencyFailure, classified once (failures.ts);
+ * only the dependency's own failures count against its breaker.
  */
 export class DependencyGuard {
   readonly name: DependencyName;
-  readonly bulkhead: BulkheadPolicy;
+  readonly #bulkhead: BulkheadPolicy;
   #breaker: CircuitBreakerPolicy;
   readonly #switches: DefenseState;
   readonly #settings: ResilienceSettings;
@@ -57,17 +57,22 @@ export class DependencyGuard {
 
     const labels = { dependency: name };
     const { concurrency, queue } = settings.bulkheadLimits[name];
-    this.bulkhead = bulkhead(concurrency, queue);
-    this.bulkhead.onReject(() => {
+    this.#bulkhead = bulkhead(concurrency, queue);
+    this.#bulkhead.onReject(() => {
       deps.metrics.bulkheadRejections.inc(labels);
       trace.getActiveSpan()?.addEvent('bulkhead.rejected', { dependency: name, concurrency, queue });
     });
-    deps.metrics.inFlightSources.set(name, () => concurrency - this.bulkhead.executionSlots);
+    deps.metrics.inFlightSources.set(name, () => concurrency - this.#bulkhead.executionSlots);
   }
 
   /** The breaker in force, or undefined while the circuit breaker is switched off. */
   get breaker(): CircuitBreakerPolicy | undefined {
     return this.#switches.current.circuitBreaker ? this.#breaker : undefined;
+  }
+
+  /** The bulkhead in force, or undefined while it is switched off. */
+  get bulkhead(): BulkheadPolicy | undefined {
+    return this.#switches.current.bulkhead ? this.#bulkhead : undefined;
   }
 
   #newBreaker(): CircuitBreakerPolicy {
@@ -76,10 +81,13 @@ export class DependencyGuard {
     const { failureRatio, windowMs, minimumRps, halfOpenAfterMs } = this.#settings.breaker;
     // cockatiel's SamplingBreaker opens only above minimumRps (by default
     // 5 failures a second at threshold), so it is set for the demo's load.
-    const breaker = circuitBreaker(handleWhen(isDependencyTrouble), {
-      halfOpenAfter: halfOpenAfterMs,
-      breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
-    });
+    const breaker = circuitBreaker(
+      handleWhen((error) => error instanceof DependencyFailure && error.countsAgainstBreaker),
+      {
+        halfOpenAfter: halfOpenAfterMs,
+        breaker: new SamplingBreaker({ threshold: failureRatio, duration: windowMs, minimumRps }),
+      },
+    );
     this.#metrics.breakerState.set(labels, CircuitState.Closed);
     breaker.onStateChange((state) => {
       this.#metrics.breakerState.set(labels, state);
@@ -94,61 +102,96 @@ export class DependencyGuard {
     return breaker;
   }
 
-  /** The breaker and the bulkhead, each as far as it is switched on now. */
-  #policy(): IPolicy {
-    const { bulkhead: bulkheadOn } = this.#switches.current;
-    const policies = [this.breaker, bulkheadOn ? this.bulkhead : undefined].filter(
-      (p): p is NonNullable<typeof p> => p !== undefined,
-    );
-    return policies.length === 0 ? noop : wrap(...policies);
-  }
-
   /**
-   * Runs one call through the breaker and the bulkhead. A call still queued
-   * for a bulkhead slot when its deadline passes gives up at that moment,
-   * not when a slot frees.
+   * Runs one call through the breaker and the bulkhead. A call whose
+   * deadline has already passed calls nobody. A call still queued for a
+   * bulkhead slot when its deadline passes gives up at that moment, not
+   * when a slot frees.
    */
   async execute<T>(scope: CallScope, call: (scope: CallScope) => Promise<UnaryResult<T>>): Promise<UnaryResult<T>> {
     const labels = { dependency: this.name };
-    // While the one half-open probe is out, cockatiel holds every other call
-    // until the probe settles: up to a whole timeout for a hung dependency.
-    // Refuse them at once instead, as an open circuit does.
-    const policy = this.#policy();
-    if (this.breaker?.state === CircuitState.HalfOpen) {
-      this.#metrics.calls.inc({ ...labels, outcome: 'circuit_open' });
-      trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'halfopen' });
-      throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
-    }
-    let started = false;
     try {
-      const result = await untilQueuedPastDeadline(
-        scope,
-        (queued) =>
-          policy.execute(() => {
-            started = true;
-            return call(scope);
-          }, queued),
-        () => !started,
-      );
+      const result = await this.#guarded(scope, call);
       this.#metrics.calls.inc({ ...labels, outcome: 'ok' });
       this.#recordRetries(result.previousAttempts);
       return result;
     } catch (error) {
-      const outcome = outcomeOf(error);
-      this.#metrics.calls.inc({ ...labels, outcome });
-      const previousAttempts = previousAttemptsOf((error as { metadata?: Metadata }).metadata);
+      const failure =
+        error instanceof DependencyFailure
+          ? error
+          : new DependencyFailure(this.name, classify(error, scope), { cause: error });
+      this.#metrics.calls.inc({ ...labels, outcome: failure.kind });
+      const previousAttempts = previousAttemptsOf((failure.cause as { metadata?: Metadata } | undefined)?.metadata);
       this.#recordRetries(previousAttempts);
       // grpc-js retries UNAVAILABLE until attempts run out; one that stopped short was throttled by the budget.
       const attemptsLeft = previousAttempts + 1 < this.#settings.retry.maxAttempts;
-      if (outcome === 'unavailable' && attemptsLeft && this.#switches.current.retries) {
+      if (failure.kind === 'unavailable' && attemptsLeft && this.#switches.current.retries) {
         this.#metrics.retriesRefused.inc(labels);
       }
-      if (outcome === 'deadline_exceeded') this.#metrics.timeouts.inc(labels);
-      if (outcome === 'circuit_open') {
-        trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state: 'open' });
+      if (failure.kind === 'deadline_exceeded' || failure.kind === 'caller_deadline')
+        this.#metrics.timeouts.inc(labels);
+      if (failure.kind === 'circuit_open') {
+        const state = this.breaker?.state === CircuitState.HalfOpen ? 'halfopen' : 'open';
+        trace.getActiveSpan()?.addEvent('circuit_breaker.rejected', { dependency: this.name, state });
       }
-      throw error;
+      throw failure;
     }
+  }
+
+  async #guarded<T>(scope: CallScope, call: (scope: CallScope) => Promise<UnaryResult<T>>): Promise<UnaryResult<T>> {
+    if (scope.deadline !== undefined && scope.deadline.getTime() <= Date.now()) {
+      throw new DependencyFailure(this.name, 'caller_deadline');
+    }
+    // While the one half-open probe is out, cockatiel holds every other call
+    // until the probe settles: up to a whole timeout for a hung dependency.
+    // Refuse them at once instead, as an open circuit does.
+    // The switches in force when the call starts hold for the whole call.
+    const { breaker, bulkhead: slots } = this;
+    if (breaker?.state === CircuitState.HalfOpen) {
+      throw new BrokenCircuitError('the circuit is half-open and its probe call is still out');
+    }
+    let started = false;
+    const attempt = (queued: AbortSignal) => {
+      const start = () => {
+        started = true;
+        return call(scope);
+      };
+      return slots ? slots.execute(start, queued) : start();
+    };
+    return untilQueuedPastDeadline(
+      scope,
+      (queued) => (breaker ? this.#throughBreaker(breaker, scope, () => attempt(queued), queued) : attempt(queued)),
+      () => !started,
+    );
+  }
+
+  /**
+   * cockatiel closes a half-open circuit on any outcome its filter does not
+   * count, a cancelled probe included ("task failed successfully"). But a
+   * probe that ends without a verdict (cancelled, out of the caller's time,
+   * refused by our own bulkhead) proves nothing about the dependency, so it
+   * counts as a failure there: the circuit re-opens and probes again after
+   * its delay. Only an answer from the dependency may close it.
+   */
+  #throughBreaker<T>(
+    breaker: CircuitBreakerPolicy,
+    scope: CallScope,
+    attempt: () => Promise<T>,
+    queued: AbortSignal,
+  ): Promise<T> {
+    return breaker.execute(async () => {
+      const probe = breaker.state === CircuitState.HalfOpen;
+      try {
+        return await attempt();
+      } catch (error) {
+        const kind = classify(error, scope);
+        const facts = failureKinds[kind];
+        throw new DependencyFailure(this.name, kind, {
+          cause: error,
+          countsAgainstBreaker: facts.dependencyAtFault || (probe && !facts.verdict),
+        });
+      }
+    }, queued);
   }
 
   #recordRetries(previousAttempts: number): void {
@@ -156,11 +199,6 @@ export class DependencyGuard {
     this.#metrics.retries.inc({ dependency: this.name }, previousAttempts);
     trace.getActiveSpan()?.addEvent('retry', { dependency: this.name, 'rpc.grpc.previous_attempts': previousAttempts });
   }
-}
-
-/** deadline_exceeded, unavailable, circuit_open, bulkhead_full...: a small, fixed set of label values. */
-function outcomeOf(error: unknown): string {
-  return (describeFailure(error).split(':')[0] ?? 'error').toLowerCase();
 }
 
 /**

@@ -65,6 +65,16 @@ export function resilienceMetrics(registry: MetricsRegistry) {
       labelNames: dependency,
       registers: [registry],
     }),
+    admissionInFlight: new Gauge({
+      name: 'aggregator_admission_in_flight',
+      help: 'GetUserHome calls admitted and not yet answered.',
+      registers: [registry],
+    }),
+    admissionRejections: new Counter({
+      name: 'aggregator_admission_rejections_total',
+      help: 'Calls refused with RESOURCE_EXHAUSTED because the admission limit was reached.',
+      registers: [registry],
+    }),
     degraded: new Counter({
       name: 'aggregator_degraded_responses_total',
       help: 'GetUserHome answers marked degraded.',

@@ -12,6 +12,8 @@ export interface ResilienceSettings {
   bulkhead: boolean;
   /** A failing optional dependency degrades the answer instead of failing it. */
   fallback: boolean;
+  /** Calls past this many in flight get RESOURCE_EXHAUSTED at once; undefined when admission control is off. */
+  admissionMaxInFlight: number | undefined;
   deadlineMarginMs: number;
   timeoutMs: Record<DependencyName, number>;
   retry: {
@@ -33,6 +35,7 @@ export function resilienceSettings(config: AggregatorConfig): ResilienceSettings
     circuitBreaker: on(config.RESILIENCE_CIRCUIT_BREAKER),
     bulkhead: on(config.RESILIENCE_BULKHEAD),
     fallback: on(config.RESILIENCE_FALLBACK),
+    admissionMaxInFlight: on(config.RESILIENCE_ADMISSION) ? config.ADMISSION_MAX_IN_FLIGHT : undefined,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
     timeoutMs: { user: config.USER_TIMEOUT_MS, recommendation: config.RECOMMENDATION_TIMEOUT_MS },
     retry: {

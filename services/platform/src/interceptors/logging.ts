@@ -3,10 +3,13 @@ import {
   ServerInterceptingCall,
   ServerListenerBuilder,
   status,
+  type Metadata,
   type ServerInterceptor,
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
+import { callTraceOf, withContext } from '../telemetry/call-trace.js';
+import { cancellationStatus } from './cancellation.js';
 import { isInfrastructure, methodInfo } from './method.js';
 import { statusName } from './status-names.js';
 
@@ -18,6 +21,10 @@ export function loggingInterceptor(logger: Logger): ServerInterceptor {
   return (definition, call) => {
     const { path, type } = methodInfo(definition);
     const started = performance.now();
+    const startedAt = Date.now();
+    // Read now: once the client has gone, its connection may be too.
+    const peer = call.getPeer();
+    let metadata: Metadata | undefined;
     let finished = false;
     const log = (callStatus: Pick<StatusObject, 'code' | 'details'>) => {
       if (finished) return;
@@ -27,7 +34,7 @@ export function loggingInterceptor(logger: Logger): ServerInterceptor {
         grpc_type: type,
         code: statusName(callStatus.code),
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
-        peer: call.getPeer(),
+        peer,
         ...(callStatus.code === status.OK ? {} : { details: callStatus.details }),
       };
       if (isInfrastructure(path)) logger.debug(line, 'call finished');
@@ -35,7 +42,18 @@ export function loggingInterceptor(logger: Logger): ServerInterceptor {
       else logger.info(line, 'call finished');
     };
     const listener = new ServerListenerBuilder()
-      .withOnCancel(() => log({ code: status.CANCELLED, details: 'cancelled by the client' }))
+      .withOnReceiveMetadata((received, next) => {
+        metadata = received;
+        next(received);
+      })
+      .withOnCancel(() => {
+        if (finished) return;
+        // No status was sent: the client cancelled, or the deadline passed.
+        const ended = cancellationStatus({ deadline: call.getDeadline(), startedAt });
+        const callTrace = metadata && callTraceOf(metadata);
+        if (callTrace) withContext(callTrace.finish(ended), () => log(ended));
+        else log(ended);
+      })
       .build();
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))

@@ -2,10 +2,13 @@ import {
   ResponderBuilder,
   ServerInterceptingCall,
   ServerListenerBuilder,
-  status,
+  type Metadata,
   type ServerInterceptor,
+  type status,
 } from '@grpc/grpc-js';
 import { traceExemplar, type GrpcServerMetrics } from '../metrics.js';
+import { callTraceOf, withContext } from '../telemetry/call-trace.js';
+import { cancellationStatus } from './cancellation.js';
 import { methodInfo } from './method.js';
 import { goCodeName } from './status-names.js';
 
@@ -16,6 +19,8 @@ export function metricsInterceptor(metrics: GrpcServerMetrics): ServerIntercepto
     const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
     metrics.started.inc(labels);
     const started = performance.now();
+    const startedAt = Date.now();
+    let metadata: Metadata | undefined;
     let finished = false;
     const finish = (code: status) => {
       if (finished) return;
@@ -30,11 +35,22 @@ export function metricsInterceptor(metrics: GrpcServerMetrics): ServerIntercepto
       metrics.handled.inc({ ...labels, grpc_code: goCodeName(code) });
     };
     const listener = new ServerListenerBuilder()
+      .withOnReceiveMetadata((received, next) => {
+        metadata = received;
+        next(received);
+      })
       .withOnReceiveMessage((message, next) => {
         metrics.received.inc(labels);
         next(message);
       })
-      .withOnCancel(() => finish(status.CANCELLED))
+      .withOnCancel(() => {
+        if (finished) return;
+        // No status was sent: the client cancelled (Canceled), or the deadline passed (DeadlineExceeded).
+        const ended = cancellationStatus({ deadline: call.getDeadline(), startedAt });
+        const callTrace = metadata && callTraceOf(metadata);
+        if (callTrace) withContext(callTrace.finish(ended), () => finish(ended.code));
+        else finish(ended.code);
+      })
       .build();
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))

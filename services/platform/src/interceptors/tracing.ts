@@ -1,12 +1,14 @@
 import { ResponderBuilder, ServerInterceptingCall, ServerListenerBuilder, type ServerInterceptor } from '@grpc/grpc-js';
 import { beginCallTrace, withContext, type CallTrace } from '../telemetry/call-trace.js';
+import { cancellationStatus } from './cancellation.js';
 import { isInfrastructure } from './method.js';
 
 /**
  * Gives every call a server span, including calls that end before their
- * handler runs (refused by auth, aborted by an injected fault), which the
- * gRPC instrumentation never sees. Sits inside logging and metrics, so their
- * log line and exemplar for such a call carry its trace.
+ * handler runs (refused by auth, aborted or held past their deadline by an
+ * injected fault), which the gRPC instrumentation never sees. Sits inside
+ * logging and metrics, so their log line and exemplar for such a call carry
+ * its trace.
  */
 export function tracingInterceptor(): ServerInterceptor {
   return (definition, call) => {
@@ -17,6 +19,9 @@ export function tracingInterceptor(): ServerInterceptor {
         callTrace = beginCallTrace(definition.path, metadata);
         next(metadata);
       })
+      .withOnCancel(() => {
+        callTrace?.finish(cancellationStatus({ deadline: call.getDeadline(), startedAt: callTrace.started }));
+      })
       .build();
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))
@@ -25,7 +30,7 @@ export function tracingInterceptor(): ServerInterceptor {
           next(callStatus);
           return;
         }
-        withContext(callTrace.endUnhandled(callStatus), () => next(callStatus));
+        withContext(callTrace.finish(callStatus), () => next(callStatus));
       })
       .build();
     return new ServerInterceptingCall(call, responder);

@@ -28,6 +28,7 @@ export class CallTrace {
   #parent: Context | undefined;
   #events: { name: string; attributes: Attributes; time: number }[] = [];
   #handlerSpan: Span | undefined;
+  #unhandledEnd: Context | undefined;
 
   constructor(path: string, metadata: Metadata) {
     this.path = path;
@@ -59,11 +60,20 @@ export class CallTrace {
   }
 
   /**
-   * For a call that ended before its handler ran: a server span from the
-   * call's start to now, with the recorded events and the status. Returns
-   * the context holding it, for whatever logs the outcome.
+   * The call is over, with `callStatus`; whichever interceptor learns it
+   * first says so, and the others get the same answer. Returns the context
+   * holding the call's server span, for whatever logs or counts the outcome:
+   * the handler's span when the handler ran; otherwise a server span made
+   * here, once, from the call's start to now, with the recorded events and
+   * the status.
    */
-  endUnhandled(callStatus: Pick<StatusObject, 'code' | 'details'>): Context {
+  finish(callStatus: Pick<StatusObject, 'code' | 'details'>): Context {
+    if (this.#handlerSpan) return trace.setSpan(context.active(), this.#handlerSpan);
+    this.#unhandledEnd ??= this.#endUnhandled(callStatus);
+    return this.#unhandledEnd;
+  }
+
+  #endUnhandled(callStatus: Pick<StatusObject, 'code' | 'details'>): Context {
     const tracer = trace.getTracer('@demo/platform');
     const [, service = '', method = ''] = this.path.split('/');
     const span = tracer.startSpan(
@@ -76,6 +86,7 @@ export class CallTrace {
       this.parent,
     );
     for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time);
+    this.#events = [];
     span.setAttribute('rpc.grpc.status_code', callStatus.code);
     if (callStatus.code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: callStatus.details });
     span.end();
