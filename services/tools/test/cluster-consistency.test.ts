@@ -74,6 +74,8 @@ const clusterSettings = new Set([
   'RECOMMENDATION_TARGET',
   'FAULT_PEERS_TARGET',
   'DEFENSE_PEERS_TARGET',
+  // Pods started together find each other in DNS only once Ready; locally the dependencies start first.
+  'STARTUP_CONNECT_TIMEOUT_MS',
 ]);
 
 function namespaceOf(object: KubernetesObject): string {
