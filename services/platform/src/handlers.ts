@@ -172,3 +172,27 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
 }
 
 export type RpcHandlers = ReturnType<typeof rpcHandlers>;
+
+/**
+ * `source` until `signal` aborts: a stream of requests that would otherwise
+ * wait for the client (a bidirectional stream) ends at once. The listener is
+ * removed however the loop ends.
+ */
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  if (signal.aborted) return;
+  const iterator = source[Symbol.asyncIterator]();
+  const { promise: aborted, resolve } = Promise.withResolvers<IteratorReturnResult<undefined>>();
+  const stop = () => resolve({ done: true, value: undefined });
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    // Not awaited: a read still pending on the call must not hold the handler.
+    void iterator.return?.();
+  }
+}

@@ -13,7 +13,7 @@ import {
 import { configSchema } from './config.js';
 import { MemoryUserStore } from './memory-store.js';
 import { RedisUserStore } from './redis-store.js';
-import { userHandlers } from './service.js';
+import { userAuthPolicy, userHandlers } from './service.js';
 import type { UserStore } from './store.js';
 
 const config = loadConfigOrExit(configSchema);
@@ -26,6 +26,7 @@ const server = new GrpcServer({
   logger,
   metrics,
   reflection: protos.reflection,
+  auth: { policy: userAuthPolicy },
 });
 // Readiness follows Redis: while it is unreachable this replica reports
 // NOT_SERVING and Kubernetes sends its traffic to the others.

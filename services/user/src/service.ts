@@ -1,9 +1,21 @@
-import { InvalidArgumentError, UnavailableError, type RpcHandlers } from '@demo/platform';
+import { InvalidArgumentError, UnavailableError, type AuthPolicy, type RpcHandlers } from '@demo/platform';
 import type { User as UserMessage } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { UserServiceHandlers } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import { decodePageToken, encodePageToken, resolvePageSize } from './page-token.js';
 import type { UserStore } from './store.js';
 import { maxBatchSize, parseUserId, validateNewUser, validateNewUsers, type User } from './users.js';
+
+/**
+ * UserService needs no token (DESIGN.md: only the aggregator and FaultService
+ * do): it is reached inside the cluster, behind the aggregator.
+ */
+export const userAuthPolicy: AuthPolicy = {
+  '/demo.user.v1.UserService/GetUser': 'public',
+  '/demo.user.v1.UserService/ListUsers': 'public',
+  '/demo.user.v1.UserService/CreateUser': 'public',
+  '/demo.user.v1.UserService/WatchUsers': 'public',
+  '/demo.user.v1.UserService/BatchCreateUsers': 'public',
+};
 
 /** The gRPC surface of UserService: translate messages, call the store. */
 export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): UserServiceHandlers {
