@@ -37,8 +37,12 @@ export interface CallContext {
   log: Logger;
 }
 
-/** Sends one message on a stream and resolves once it is written, respecting backpressure. */
-export type Send<Response> = (message: Response) => Promise<void>;
+/**
+ * Sends one message on a stream and resolves once it is written, respecting
+ * backpressure. A wait for a slow client ends (rejecting with an AbortError)
+ * when the call is cancelled or when `options.signal` aborts.
+ */
+export type Send<Response> = (message: Response, options?: { signal?: AbortSignal }) => Promise<void>;
 
 /**
  * Adapts async functions to grpc-js handlers. This is the recovery layer:
@@ -86,9 +90,11 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     call: ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>,
     signal: AbortSignal,
   ) {
-    // A cancelled call never drains: the signal ends the wait (rejecting with an AbortError).
-    return async (message: Response) => {
-      if (!call.write(message)) await once(call, 'drain', { signal });
+    // A cancelled call never drains: the signal ends the wait (rejecting with
+    // an AbortError). Nothing is attached per message unless the write waits.
+    return async (message: Response, options?: { signal?: AbortSignal }) => {
+      if (call.write(message)) return;
+      await once(call, 'drain', { signal: options?.signal ? AbortSignal.any([signal, options.signal]) : signal });
     };
   }
 

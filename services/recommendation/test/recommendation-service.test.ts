@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, unaryCall } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
+import { startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 import type { StreamRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/StreamRecommendationsResponse.js';
 
@@ -121,5 +121,39 @@ test('SIGTERM ends an open stream promptly with UNAVAILABLE, after the answers a
   } finally {
     streamClient.close();
     await draining.stop();
+  }
+});
+
+test('a recommendation stream runs on across many connection ages, every view answered', async () => {
+  // A short age, so the connection ages many times over; past the 10 s grace the server used to give.
+  const ageing = await startService({
+    name: 'recommendation-ageing',
+    entry,
+    env: { ...env, MAX_CONNECTION_AGE_MS: '500' },
+  });
+  const streamClient = new protos.demo.recommendation.v1.RecommendationService(
+    ageing.address,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    const stream = streamClient.streamRecommendations();
+    let answers = 0;
+    let ended: grpc.StatusObject | undefined;
+    stream.on('data', () => (answers += 1));
+    stream.on('error', () => undefined);
+    stream.on('status', (status: grpc.StatusObject) => (ended = status));
+    let views = 0;
+    for (const runUntil = Date.now() + 12_000; Date.now() < runUntil && views < 1000; views += 1) {
+      stream.write({ userId: '3', viewedProductId: 'kit-001', limit: 3 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(ended, undefined, `the stream ended: ${JSON.stringify(ended)}`);
+    }
+    await waitFor('every view to be answered', () => (answers === views ? true : undefined));
+    stream.end();
+    await waitFor('the stream to end', () => ended);
+    assert.equal(ended?.code, grpc.status.OK);
+  } finally {
+    streamClient.close();
+    await ageing.stop();
   }
 });

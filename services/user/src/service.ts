@@ -47,10 +47,17 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
       // A watch never finishes on its own: it ends when the client cancels or
       // when this server starts draining, so shutdown need not wait for it.
       const stop = AbortSignal.any([ctx.signal, ctx.draining]);
-      const stopped = new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
       for await (const user of userStore.watch(stop, { includeExisting: request.includeExisting })) {
-        // A send waiting for a slow or vanished client must not outlive the call.
-        await Promise.race([send({ user: toMessage(user) }), stopped]);
+        // A send waiting for a slow or vanished client must not outlive the
+        // call. (Racing each send against one long-lived "stopped" promise
+        // would leave a reaction on it per message: memory that grows with
+        // every user streamed until the watch ends.)
+        try {
+          await send({ user: toMessage(user) }, { signal: stop });
+        } catch (error) {
+          if (stop.aborted) break;
+          throw error;
+        }
       }
       // UNAVAILABLE tells the client to reconnect, and its channel picks another replica.
       if (ctx.draining.aborted && !ctx.signal.aborted) throw new UnavailableError('server is shutting down');
