@@ -135,7 +135,7 @@ describe('connections that never speak HTTP/2, or go silent', () => {
         if (i % 2 === 1) socket.write(http2Preface);
         sockets.push(socket);
       }
-      await Promise.all(sockets.map((socket) => (socket.connecting ? once(socket, 'connect') : undefined)));
+      await Promise.all(sockets.filter((socket) => socket.connecting).map((socket) => once(socket, 'connect')));
       const fdsHeld = await waitFor('the server to accept every connection', () => {
         const fds = openFds(pid);
         return fds >= fdsBefore + 900 ? fds : undefined;
