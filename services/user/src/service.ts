@@ -3,7 +3,7 @@ import type { User as UserMessage } from '@demo/platform/generated/demo/user/v1/
 import type { UserServiceHandlers } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import { decodePageToken, encodePageToken, resolvePageSize } from './page-token.js';
 import type { UserStore } from './store.js';
-import { maxBatchSize, parseUserId, validateNewUser, validateNewUsers, type User } from './users.js';
+import { maxBatchSize, parseUserId, validateNewUser, validateNewUsers, validateRequestId, type User } from './users.js';
 
 /**
  * UserService needs no token (DESIGN.md: only the aggregator and FaultService
@@ -21,14 +21,14 @@ export const userAuthPolicy: AuthPolicy = {
 export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): UserServiceHandlers {
   const { userStore } = deps;
   return {
-    GetUser: rpc.unary(async (request) => ({
-      user: toMessage(await userStore.get(parseUserId(request.id))),
+    GetUser: rpc.unary(async (request, ctx) => ({
+      user: toMessage(await userStore.get(parseUserId(request.id), ctx)),
     })),
 
-    ListUsers: rpc.unary(async (request) => {
+    ListUsers: rpc.unary(async (request, ctx) => {
       const pageSize = resolvePageSize(request.pageSize);
       const afterId = decodePageToken(request.pageToken);
-      const { users, total, hasMore } = await userStore.list({ pageSize, afterId });
+      const { users, total, hasMore } = await userStore.list({ pageSize, afterId }, ctx);
       const last = users.at(-1);
       return {
         users: users.map(toMessage),
@@ -37,8 +37,10 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
       };
     }),
 
-    CreateUser: rpc.unary(async (request) => {
-      const [user] = await userStore.create([validateNewUser(request)]);
+    CreateUser: rpc.unary(async (request, ctx) => {
+      const newUser = validateNewUser(request);
+      const requestId = validateRequestId(request.requestId);
+      const [user] = await userStore.create([newUser], { requestId, signal: ctx.signal, deadline: ctx.deadline });
       if (!user) throw new Error('the store created no user');
       return { user: toMessage(user) };
     }),
@@ -47,7 +49,9 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
       // A watch never finishes on its own: it ends when the client cancels or
       // when this server starts draining, so shutdown need not wait for it.
       const stop = AbortSignal.any([ctx.signal, ctx.draining]);
-      for await (const user of userStore.watch(stop, { includeExisting: request.includeExisting })) {
+      const resumeAfterId = request.resumeAfterId === '0' ? undefined : parseUserId(request.resumeAfterId);
+      const options = { includeExisting: request.includeExisting, afterId: resumeAfterId };
+      for await (const user of userStore.watch(stop, options)) {
         // A send waiting for a slow or vanished client must not outlive the
         // call. (Racing each send against one long-lived "stopped" promise
         // would leave a reaction on it per message: memory that grows with
@@ -65,15 +69,25 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
 
     BatchCreateUsers: rpc.clientStream(async (requests, ctx) => {
       const received: { name: string; email: string }[] = [];
+      let requestId: string | undefined;
       for await (const request of requests) {
         if (received.length === maxBatchSize) {
           throw new InvalidArgumentError(`a batch holds at most ${maxBatchSize} users`);
         }
         received.push(request);
+        const messageRequestId = validateRequestId(request.requestId);
+        if (messageRequestId !== undefined && requestId !== undefined && messageRequestId !== requestId) {
+          throw new InvalidArgumentError('every request_id of a batch must be the same');
+        }
+        requestId ??= messageRequestId;
       }
       // A client that cancelled mid-stream wanted none of it created.
       ctx.signal.throwIfAborted();
-      const users = await userStore.create(validateNewUsers(received));
+      const users = await userStore.create(validateNewUsers(received), {
+        requestId,
+        signal: ctx.signal,
+        deadline: ctx.deadline,
+      });
       return { users: users.map(toMessage), createdCount: users.length };
     }),
   };
