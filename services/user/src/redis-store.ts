@@ -279,6 +279,11 @@ export class RedisUserStore implements UserStore {
     }
   }
 
+  /** How many watches are open: a test checks that every ended watch left. */
+  get openWatches(): number {
+    return this.#feeds.size;
+  }
+
   async close(): Promise<void> {
     // Called after the server drained, so no command is in flight to lose.
     this.#subscriber.disconnect();
