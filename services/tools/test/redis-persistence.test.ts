@@ -27,7 +27,7 @@ function chartRedisArgs(): string[] {
 async function startRedis(args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   await waitFor('redis-server to accept connections', () => {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
     return output.includes('Ready to accept connections') ? true : undefined;
