@@ -358,7 +358,11 @@ export class RedisUserStore implements UserStore {
    */
   async #command<T>(call: StoreCall, send: () => Promise<T>): Promise<T> {
     const deadline = call.deadline ? call.deadline.getTime() - deadlineMarginMs : Number.POSITIVE_INFINITY;
-    const answerBy = Math.min(Date.now() + this.#commandTimeoutMs, deadline);
+    const ownTimeout = Date.now() + this.#commandTimeoutMs;
+    const answerBy = Math.min(ownTimeout, deadline);
+    // Only Redis's own slowness counts against readiness: a caller in a
+    // hurry (a deadline shorter than the command timeout) says nothing about Redis.
+    const redisIsToBlame = answerBy === ownTimeout;
     const release = await this.#gate.admit(answerBy, call.signal);
     const sent = send();
     // The slot is held until Redis answers; an answer, even a late one, says Redis is back.
@@ -369,7 +373,7 @@ export class RedisUserStore implements UserStore {
     const { promise: timedOut, reject } = Promise.withResolvers<never>();
     const waitMs = Math.max(0, answerBy - Date.now());
     const timer = setTimeout(() => {
-      this.#timedOut();
+      if (redisIsToBlame) this.#timedOut();
       reject(new UnavailableError(`the user store did not answer within ${waitMs} ms`));
     }, waitMs);
     try {
