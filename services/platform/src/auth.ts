@@ -26,21 +26,38 @@ export function secretKey(secret: string): SecretKey {
 
 const algorithm = 'HS256';
 
+/**
+ * The longest a token may live, from when it was issued (or from now, when it
+ * says nothing about that) to its expiry. A stolen token is good until it
+ * expires, so a token that would be good for years (or forever, with no exp)
+ * is refused rather than trusted: a day covers a working session, and
+ * services mint their own tokens for a minute.
+ */
+export const maxTokenLifetimeSeconds = 24 * 3600;
+
 /** Verifies an HS256 bearer token and returns who it names; throws InvalidTokenError. */
 export async function verifyToken(
   token: string,
   key: SecretKey,
-  options: { audience?: string } = {},
+  options: { audience?: string; now?: number } = {},
 ): Promise<Principal> {
+  const now = options.now ?? Date.now();
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: [algorithm],
       requiredClaims: ['sub', 'exp'],
       ...(options.audience === undefined ? {} : { audience: options.audience }),
+      currentDate: new Date(now),
     });
+    const nowSeconds = Math.floor(now / 1000);
+    const exp = payload.exp ?? 0;
+    if (exp - Math.min(payload.iat ?? nowSeconds, nowSeconds) > maxTokenLifetimeSeconds) {
+      throw new InvalidTokenError(`token lives longer than ${maxTokenLifetimeSeconds / 3600} h`);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('token has no subject');
     const role = payload['role'];
     if (role !== 'user' && role !== 'admin') throw new InvalidTokenError('token has no valid role claim');
-    return { subject: payload.sub ?? '', role };
+    return { subject: payload.sub, role };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token expired');
@@ -99,7 +116,7 @@ export class VerifiedTokenCache {
     const cached = this.#entries.get(token);
     if (cached && cached.until > now) return cached.principal;
     this.#entries.delete(token);
-    const principal = await verifyToken(token, this.#key);
+    const principal = await verifyToken(token, this.#key, { now });
     const expires = decodeExpiry(token);
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next();

@@ -87,8 +87,22 @@ export function serverConfigShape(defaults: { grpcPort: number; metricsPort: num
      * keeps talking only to the pods that existed when it connected.
      */
     MAX_CONNECTION_AGE_MS: positiveMs().default(30_000),
-    /** How long calls on an aged connection may still run before it is closed. */
-    MAX_CONNECTION_AGE_GRACE_MS: positiveMs().default(10_000),
+    /**
+     * How long calls on an aged connection may still run before it is cut.
+     * Unset (the default): they run to their own end, so a watch or a
+     * recommendation stream survives the age cap (the GOAWAY already moves
+     * new calls to a new connection).
+     */
+    MAX_CONNECTION_AGE_GRACE_MS: positiveMs().optional(),
+    /**
+     * A connection that has not sent the HTTP/2 client preface by then is
+     * closed: grpc-js would keep it, and its file descriptor, for ever.
+     */
+    HANDSHAKE_TIMEOUT_MS: positiveMs().default(10_000),
+    /** The server pings every client this often... */
+    KEEPALIVE_TIME_MS: positiveMs().default(60_000),
+    /** ...and closes the connection of one that does not answer within this: a vanished or silent peer. */
+    KEEPALIVE_TIMEOUT_MS: positiveMs().default(20_000),
     /** After SIGTERM: how long in-flight calls may take before the server forces them closed. */
     SHUTDOWN_GRACE_MS: positiveMs().default(10_000),
     /**

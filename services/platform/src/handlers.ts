@@ -46,8 +46,12 @@ export interface CallContext {
   log: Logger;
 }
 
-/** Sends one message on a stream and resolves once it is written, respecting backpressure. */
-export type Send<Response> = (message: Response) => Promise<void>;
+/**
+ * Sends one message on a stream and resolves once it is written, respecting
+ * backpressure. A wait for a slow client ends (rejecting with an AbortError)
+ * when the call is cancelled or when `options.signal` aborts.
+ */
+export type Send<Response> = (message: Response, options?: { signal?: AbortSignal }) => Promise<void>;
 
 /**
  * Adapts async functions to grpc-js handlers. This is the recovery layer:
@@ -103,9 +107,11 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
     call: ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>,
     signal: AbortSignal,
   ) {
-    // A cancelled call never drains: the signal ends the wait (rejecting with an AbortError).
-    return async (message: Response) => {
-      if (!call.write(message)) await once(call, 'drain', { signal });
+    // A cancelled call never drains: the signal ends the wait (rejecting with
+    // an AbortError). Nothing is attached per message unless the write waits.
+    return async (message: Response, options?: { signal?: AbortSignal }) => {
+      if (call.write(message)) return;
+      await once(call, 'drain', { signal: options?.signal ? AbortSignal.any([signal, options.signal]) : signal });
     };
   }
 
@@ -190,3 +196,27 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
 }
 
 export type RpcHandlers = ReturnType<typeof rpcHandlers>;
+
+/**
+ * `source` until `signal` aborts: a stream of requests that would otherwise
+ * wait for the client (a bidirectional stream) ends at once. The listener is
+ * removed however the loop ends.
+ */
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  if (signal.aborted) return;
+  const iterator = source[Symbol.asyncIterator]();
+  const { promise: aborted, resolve } = Promise.withResolvers<IteratorReturnResult<undefined>>();
+  const stop = () => resolve({ done: true, value: undefined });
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    // Not awaited: a read still pending on the call must not hold the handler.
+    void iterator.return?.();
+  }
+}

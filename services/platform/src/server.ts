@@ -1,3 +1,4 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -6,10 +7,16 @@ import type { MetricsRegistry } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { SecretKey } from './auth.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
-import { authInterceptor, type AuthPolicy } from './interceptors/auth.js';
+import {
+  authInterceptor,
+  infrastructureAuthPolicy,
+  methodsWithoutPolicy,
+  type AuthPolicy,
+} from './interceptors/auth.js';
 import { requestlessCancelInterceptor } from './interceptors/cancellation.js';
 import { loggingInterceptor } from './interceptors/logging.js';
 import { metricsInterceptor } from './interceptors/metrics.js';
+import { keepRepeatedHeaders } from './repeated-headers.js';
 import { servedByInterceptor } from './interceptors/served-by.js';
 import { tracingInterceptor } from './interceptors/tracing.js';
 import { grpcServerMetrics } from './metrics.js';
@@ -23,7 +30,12 @@ export interface GrpcServerOptions {
   metrics: MetricsRegistry;
   /** Descriptors of every proto (loadProtos().reflection); reflection lists the services this server registers. */
   reflection: PackageDefinition;
-  auth?: { policy: AuthPolicy; key: SecretKey };
+  /**
+   * Who may call what: every method of every service added must be named
+   * (health and reflection are public already), or start() refuses. The key
+   * verifies tokens; a server whose methods are all public needs none.
+   */
+  auth: { policy: AuthPolicy; key?: SecretKey | undefined };
   /**
    * Load shedding, run as early as grpc-go's tap handle runs: a call turned
    * away under overload must cost as little as possible, so it is counted in
@@ -34,7 +46,12 @@ export interface GrpcServerOptions {
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
   maxConnectionAgeMs: number;
-  maxConnectionAgeGraceMs: number;
+  /** Unset: calls on an aged connection run to their own end (see the constructor). */
+  maxConnectionAgeGraceMs?: number | undefined;
+  /** A connection that has not sent the HTTP/2 preface by then is closed. */
+  handshakeTimeoutMs: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
   /** After SIGTERM: keep serving this long while NOT_SERVING propagates. */
   shutdownDelayMs: number;
   /** After SIGTERM: how long in-flight calls may take before they are cut off. */
@@ -50,7 +67,12 @@ export class GrpcServer {
   /** Adapters that turn async functions into handlers (the recovery layer). */
   readonly rpc: RpcHandlers;
   readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
-  readonly #server: grpc.Server;
+  readonly #server: MethodRecordingServer;
+  /** The listening socket is ours, not grpc-js's, so each connection gets a handshake deadline. */
+  readonly #listener: NetServer;
+  readonly #connections = new Set<Socket>();
+  /** Stops restoring repeated authorization headers (see repeated-headers.ts). */
+  readonly #stopKeepingRepeatedHeaders = keepRepeatedHeaders();
   readonly #options: GrpcServerOptions;
   readonly #serviceNames: string[] = [];
   readonly #draining = new AbortController();
@@ -62,14 +84,24 @@ export class GrpcServer {
     this.#options = options;
     const { logger } = options;
     this.rpc = rpcHandlers(logger, this.#draining.signal);
-    this.#server = new grpc.Server({
+    this.#server = new MethodRecordingServer({
       // Cap connection age so clients re-resolve the headless Service and
-      // spread onto new pods; the grace lets calls on an aged connection finish.
+      // spread onto new pods. At the age the server sends GOAWAY: the client
+      // opens a new connection for new calls, which is all rebalancing
+      // needs. By default no grace follows, so calls already running on the
+      // aged connection (a watch that runs for hours, a recommendation
+      // stream) finish on their own terms instead of dying with UNAVAILABLE
+      // "Socket closed" at age plus grace; unary calls end by their
+      // deadlines, and keepalive closes the connection of a vanished client.
+      // This is gRFC A9's and grpc-go's default too.
       'grpc.max_connection_age_ms': options.maxConnectionAgeMs,
-      'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs,
-      // Ping idle clients so connections to vanished peers are noticed.
-      'grpc.keepalive_time_ms': 60_000,
-      'grpc.keepalive_timeout_ms': 20_000,
+      ...(options.maxConnectionAgeGraceMs === undefined
+        ? {}
+        : { 'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs }),
+      // Ping every client so connections to vanished or silent peers are
+      // closed: a peer that does not answer within the timeout loses its connection.
+      'grpc.keepalive_time_ms': options.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs,
       // The first interceptor is the outermost: it sees the call first and its
       // status last. Tracing sits inside logging and metrics so that their log
       // line and exemplar carry the trace of a call refused before its handler.
@@ -80,10 +112,31 @@ export class GrpcServer {
         loggingInterceptor(logger),
         servedByInterceptor(() => this.replica),
         tracingInterceptor(),
-        ...(options.auth ? [authInterceptor({ ...options.auth, logger })] : []),
+        authInterceptor({ policy: { ...infrastructureAuthPolicy, ...options.auth.policy }, ...keyOf(options), logger }),
         ...(options.interceptors ?? []),
       ],
     });
+    this.#listener = createServer();
+  }
+
+  /**
+   * grpc-js keeps a connection that never completes the HTTP/2 handshake (a
+   * port scan, a client stuck in TLS, an attacker) open for ever: it has no
+   * session yet, so neither keepalive nor connection age reaches it. Each
+   * such connection holds a file descriptor and memory, so past the deadline
+   * one that has not sent the client preface and its SETTINGS frame is closed.
+   */
+  #accept(socket: Socket, injector: grpc.ConnectionInjector): void {
+    this.#connections.add(socket);
+    const handshake = setTimeout(() => {
+      if (socket.bytesRead < http2PrefaceBytes) socket.destroy();
+    }, this.#options.handshakeTimeoutMs);
+    handshake.unref();
+    socket.once('close', () => {
+      clearTimeout(handshake);
+      this.#connections.delete(socket);
+    });
+    injector.injectConnection(socket);
   }
 
   addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): this {
@@ -114,10 +167,24 @@ export class GrpcServer {
     ];
     new ReflectionService(reflection, { services: listed }).addToServer(this.#server);
     this.health.addToServer(this.#server);
+    const unguarded = methodsWithoutPolicy(
+      { ...infrastructureAuthPolicy, ...this.#options.auth.policy },
+      this.#server.methodPaths,
+    );
+    if (unguarded.length > 0) {
+      throw new Error(`no auth policy for ${unguarded.join(', ')}: name each method, as 'public' or with a role`);
+    }
+    const needsKey = Object.values(this.#options.auth.policy).some((required) => required !== 'public');
+    if (needsKey && !this.#options.auth.key) throw new Error('the auth policy names roles but no key verifies tokens');
+    const injector = this.#server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    this.#listener.on('connection', (socket: Socket) => this.#accept(socket, injector));
     this.#port = await new Promise<number>((resolve, reject) => {
-      this.#server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      );
+      this.#listener.once('error', reject);
+      this.#listener.listen(port, host, () => {
+        this.#listener.off('error', reject);
+        const address = this.#listener.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
     });
     this.#started = true;
     this.#publishHealth();
@@ -158,15 +225,38 @@ export class GrpcServer {
       const force = setTimeout(() => {
         logger.warn('grace period over: cancelling the calls still in flight');
         this.#server.forceShutdown();
+        for (const socket of this.#connections) socket.destroy();
         resolve();
       }, shutdownGraceMs);
-      this.#server.tryShutdown(() => {
+      // tryShutdown sends GOAWAY and closes each session once its calls are
+      // done, but with injected connections it reports done at once; the
+      // listener's close callback comes when the last connection has closed.
+      this.#server.tryShutdown(() => undefined);
+      this.#listener.close(() => {
         clearTimeout(force);
         resolve();
       });
     });
+    this.#stopKeepingRepeatedHeaders();
     logger.info('drained');
   }
+}
+
+/** The client connection preface (24 octets) and the frame header of its SETTINGS frame (9). */
+const http2PrefaceBytes = 24 + 9;
+
+/** A grpc.Server that remembers the path of every method added to it, whoever adds it (health, reflection). */
+class MethodRecordingServer extends grpc.Server {
+  readonly methodPaths: string[] = [];
+
+  override addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.methodPaths.push(...Object.values(service).map((method) => method.path));
+    super.addService(service, implementation);
+  }
+}
+
+function keyOf(options: GrpcServerOptions): { key?: SecretKey } {
+  return options.auth.key ? { key: options.auth.key } : {};
 }
 
 /** The GrpcServer settings that come straight from the shared variables (serverConfigShape). */
@@ -175,7 +265,10 @@ export function serverSettings(config: {
   GRPC_PORT: number;
   POD_NAME?: string | undefined;
   MAX_CONNECTION_AGE_MS: number;
-  MAX_CONNECTION_AGE_GRACE_MS: number;
+  MAX_CONNECTION_AGE_GRACE_MS?: number | undefined;
+  HANDSHAKE_TIMEOUT_MS: number;
+  KEEPALIVE_TIME_MS: number;
+  KEEPALIVE_TIMEOUT_MS: number;
   SHUTDOWN_DELAY_MS: number;
   SHUTDOWN_GRACE_MS: number;
 }) {
@@ -185,6 +278,9 @@ export function serverSettings(config: {
     podName: config.POD_NAME,
     maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
     maxConnectionAgeGraceMs: config.MAX_CONNECTION_AGE_GRACE_MS,
+    handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS,
+    keepaliveTimeMs: config.KEEPALIVE_TIME_MS,
+    keepaliveTimeoutMs: config.KEEPALIVE_TIMEOUT_MS,
     shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   };

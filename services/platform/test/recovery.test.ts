@@ -28,8 +28,16 @@ const server = new GrpcServer({
   logger,
   metrics: createMetricsRegistry({ service: 'recovery-test' }),
   reflection: protos.reflection,
+  auth: {
+    policy: {
+      '/demo.recommendation.v1.RecommendationService/GetRecommendations': 'public',
+      '/demo.recommendation.v1.RecommendationService/StreamRecommendations': 'public',
+    },
+  },
   maxConnectionAgeMs: 60_000,
-  maxConnectionAgeGraceMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  keepaliveTimeMs: 60_000,
+  keepaliveTimeoutMs: 20_000,
   shutdownDelayMs: 0,
   shutdownGraceMs: 2_000,
 });

@@ -24,7 +24,7 @@ import {
 import { loadCatalog } from './catalog.js';
 import { configSchema } from './config.js';
 import { Recommender } from './recommender.js';
-import { recommendationHandlers } from './service.js';
+import { recommendationAuthPolicy, recommendationHandlers } from './service.js';
 
 const config = loadConfigOrExit(configSchema);
 const logger = createLogger({ service: 'recommendation', podName: config.POD_NAME, level: config.LOG_LEVEL });
@@ -45,7 +45,7 @@ const server = new GrpcServer({
   logger,
   metrics,
   reflection: protos.reflection,
-  auth: { policy: faultAuthPolicy, key },
+  auth: { policy: { ...recommendationAuthPolicy, ...faultAuthPolicy }, key },
   interceptors: [faultInterceptor({ state: faultState, onInjected: faultMetrics(metrics, faultState).record })],
 });
 const faultReplicator = new Replicator({

@@ -1,7 +1,13 @@
-import type { RpcHandlers } from '@demo/platform';
-import { InvalidArgumentError } from '@demo/platform';
+import type { AuthPolicy, RpcHandlers } from '@demo/platform';
+import { InvalidArgumentError, UnavailableError, untilAborted } from '@demo/platform';
 import type { RecommendationServiceHandlers } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 import { viewsRemembered, type Recommender } from './recommender.js';
+
+/** Recommendations need no token: only the aggregator calls them, inside the cluster. */
+export const recommendationAuthPolicy: AuthPolicy = {
+  '/demo.recommendation.v1.RecommendationService/GetRecommendations': 'public',
+  '/demo.recommendation.v1.RecommendationService/StreamRecommendations': 'public',
+};
 
 /** The gRPC surface of RecommendationService: translate messages, call the recommender. */
 export function recommendationHandlers(
@@ -15,10 +21,12 @@ export function recommendationHandlers(
       servedBy: replica(),
     })),
 
-    StreamRecommendations: rpc.bidiStream(async (requests, send) => {
+    StreamRecommendations: rpc.bidiStream(async (requests, send, ctx) => {
       let userId: string | undefined;
       const viewed: string[] = [];
-      for await (const request of requests) {
+      // The stream runs as long as the client keeps it open, so a draining
+      // server ends it rather than wait for the client.
+      for await (const request of untilAborted(requests, ctx.draining)) {
         userId ??= request.userId;
         if (request.userId !== userId) {
           throw new InvalidArgumentError('user_id must stay the same for the whole stream');
@@ -33,6 +41,8 @@ export function recommendationHandlers(
           servedBy: replica(),
         });
       }
+      // UNAVAILABLE tells the client to open a new stream, which its channel sends to another replica.
+      if (ctx.draining.aborted && !ctx.signal.aborted) throw new UnavailableError('server is shutting down; reconnect');
     }),
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, unaryCall } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
+import { startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 import type { StreamRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/StreamRecommendationsResponse.js';
 
@@ -82,41 +82,78 @@ test('StreamRecommendations ends with INVALID_ARGUMENT on a product that is not 
   assert.equal((await outcome).code, grpc.status.INVALID_ARGUMENT);
 });
 
-test('SIGTERM lets an open stream finish: it keeps answering until the client closes it, then the process exits 0', async () => {
-  const draining = await startService({ name: 'recommendation-draining', entry, env });
+test('SIGTERM ends an open stream promptly with UNAVAILABLE, after the answers already sent, and the process exits 0', async () => {
+  // A grace far longer than the test: the stream must end because the server drains, not because the grace ran out.
+  const graceMs = 30_000;
+  const draining = await startService({
+    name: 'recommendation-draining',
+    entry,
+    env: { ...env, SHUTDOWN_GRACE_MS: String(graceMs) },
+  });
   const streamClient = new protos.demo.recommendation.v1.RecommendationService(
     draining.address,
     grpc.credentials.createInsecure(),
   );
   try {
-    const stream = streamClient.streamRecommendations({ deadline: deadline() });
+    const stream = streamClient.streamRecommendations({ deadline: new Date(Date.now() + 60_000) });
     const answers: StreamRecommendationsResponse__Output[] = [];
-    let answered: () => void = () => undefined;
-    stream.on('data', (answer: StreamRecommendationsResponse__Output) => {
-      answers.push(answer);
-      answered();
-    });
-    const ended = new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.on('end', resolve);
-    });
-    const nextAnswer = () => new Promise<void>((resolve) => (answered = resolve));
-
-    let pending = nextAnswer();
+    const firstAnswer = new Promise<void>((resolve) =>
+      stream.on('data', (answer: StreamRecommendationsResponse__Output) => {
+        answers.push(answer);
+        resolve();
+      }),
+    );
+    const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+    stream.on('error', () => undefined);
     stream.write({ userId: '3', limit: 3 });
-    await pending;
+    await firstAnswer;
 
+    // The client keeps its stream open; the draining server ends it.
+    const signalledAt = Date.now();
     draining.child.kill('SIGTERM');
-    // The process is draining now; the stream is in flight and must be served to the end.
-    pending = nextAnswer();
-    stream.write({ userId: '3', viewedProductId: 'kit-001', limit: 3 });
-    await pending;
-    stream.end();
-    await ended;
-    assert.equal(answers.length, 2);
+    const status = await ended;
+    assert.equal(status.code, grpc.status.UNAVAILABLE);
+    assert.match(status.details, /shutting down/);
     assert.equal(await draining.exited, 0);
+    const tookMs = Date.now() - signalledAt;
+    assert.ok(tookMs < graceMs / 3, `the stream ended and the process exited ${tookMs} ms after SIGTERM`);
+    assert.equal(answers.length, 1);
   } finally {
     streamClient.close();
     await draining.stop();
+  }
+});
+
+test('a recommendation stream runs on across many connection ages, every view answered', async () => {
+  // A short age, so the connection ages many times over; past the 10 s grace the server used to give.
+  const ageing = await startService({
+    name: 'recommendation-ageing',
+    entry,
+    env: { ...env, MAX_CONNECTION_AGE_MS: '500' },
+  });
+  const streamClient = new protos.demo.recommendation.v1.RecommendationService(
+    ageing.address,
+    grpc.credentials.createInsecure(),
+  );
+  try {
+    const stream = streamClient.streamRecommendations();
+    let answers = 0;
+    let ended: grpc.StatusObject | undefined;
+    stream.on('data', () => (answers += 1));
+    stream.on('error', () => undefined);
+    stream.on('status', (status: grpc.StatusObject) => (ended = status));
+    let views = 0;
+    for (const runUntil = Date.now() + 12_000; Date.now() < runUntil && views < 1000; views += 1) {
+      stream.write({ userId: '3', viewedProductId: 'kit-001', limit: 3 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(ended, undefined, `the stream ended: ${JSON.stringify(ended)}`);
+    }
+    await waitFor('every view to be answered', () => (answers === views ? true : undefined));
+    stream.end();
+    await waitFor('the stream to end', () => ended);
+    assert.equal(ended?.code, grpc.status.OK);
+  } finally {
+    streamClient.close();
+    await ageing.stop();
   }
 });

@@ -3,7 +3,7 @@
 //   TOKEN=$(ROLE=admin make -s token) (role admin)
 // works in a shell. Signs with JWT_SECRET, or the local development secret.
 import { z } from 'zod';
-import { loadConfigOrExit, mintToken, secretKey, jwtSecret } from '@demo/platform';
+import { loadConfigOrExit, maxTokenLifetimeSeconds, mintToken, secretKey, jwtSecret } from '@demo/platform';
 import { localDevJwtSecret } from './local-dev.js';
 
 const config = loadConfigOrExit(
@@ -15,7 +15,7 @@ const config = loadConfigOrExit(
       .number()
       .int()
       .min(1)
-      .max(30 * 24 * 3600)
+      .max(maxTokenLifetimeSeconds)
       .default(12 * 3600),
   }),
 );

@@ -75,6 +75,14 @@ const valueSets = [
       'console.enabled=false',
     ],
   },
+  {
+    name: 'Redis on a PersistentVolumeClaim',
+    files: [],
+    set: [
+      'redis.persistence.persistentVolumeClaim.enabled=true',
+      'redis.persistence.persistentVolumeClaim.storageClassName=standard',
+    ],
+  },
 ];
 
 test('helm lint --strict passes for the chart with its default, kind and minikube values, and with every optional part off', () => {
@@ -170,6 +178,32 @@ test('each k8s/ overlay builds exactly the objects the chart renders with that o
     for (const object of chart)
       assert.deepEqual(built.get(objectKey(object)), object, `${environment}: ${objectKey(object)}`);
   }
+});
+
+test('the chart’s Redis keeps every write in an append-only file on its data volume: an emptyDir by default, a claim when asked', () => {
+  const redisOf = (set: string[]) => {
+    const objects = parseObjects(helmTemplate({ set }));
+    const deployment = objects.find((object) => objectKey(object) === 'Deployment/redis');
+    assert.ok(deployment);
+    const pod = (deployment['spec'] as { template: { spec: Record<string, unknown> } }).template.spec as {
+      containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      volumes: Record<string, unknown>[];
+    };
+    return { objects, pod, container: pod.containers[0] };
+  };
+  const byDefault = redisOf([]);
+  const args = byDefault.container?.args.join(' ') ?? '';
+  assert.match(args, /--appendonly yes/);
+  assert.match(args, /--dir \/data/);
+  assert.deepEqual(byDefault.container?.volumeMounts, [{ name: 'data', mountPath: '/data' }]);
+  assert.deepEqual(byDefault.pod.volumes, [{ name: 'data', emptyDir: { sizeLimit: '256Mi' } }]);
+  assert.ok(!byDefault.objects.some((object) => object.kind === 'PersistentVolumeClaim'));
+
+  const claimed = redisOf(['redis.persistence.persistentVolumeClaim.enabled=true', 'redis.persistence.size=1Gi']);
+  assert.deepEqual(claimed.pod.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'redis-data' } }]);
+  const claim = claimed.objects.find((object) => objectKey(object) === 'PersistentVolumeClaim/redis-data');
+  assert.ok(claim, 'the claim is rendered');
+  assert.deepEqual(claim['spec'], { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
 });
 
 test('the chart generates the JWT Secret at install: a random 48-character key, which kubectl users create themselves', () => {

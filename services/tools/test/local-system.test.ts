@@ -84,6 +84,10 @@ test("the README's grpcurl examples run as written against make run", () => {
   const result = bash(block);
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /"name": "Edsger Dijkstra"/);
+  // The CreateUser sent twice with one request_id: one user, answered twice.
+  const retried = [...result.stdout.matchAll(/"id": "(\d+)",\s*"name": "Radia Perlman"/g)].map((match) => match[1]);
+  assert.equal(retried.length, 2, 'both CreateUser calls answered');
+  assert.equal(retried[0], retried[1], 'the retry returned the same user');
   assert.match(result.stdout, /"createdCount": 2/);
   assert.match(result.stdout, /"status": "SERVING"/);
   assert.match(result.stdout, /"degraded"|"recommendations"/);

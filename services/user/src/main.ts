@@ -13,7 +13,7 @@ import {
 import { configSchema } from './config.js';
 import { MemoryUserStore } from './memory-store.js';
 import { RedisUserStore } from './redis-store.js';
-import { userHandlers } from './service.js';
+import { userAuthPolicy, userHandlers } from './service.js';
 import type { UserStore } from './store.js';
 
 const config = loadConfigOrExit(configSchema);
@@ -26,11 +26,19 @@ const server = new GrpcServer({
   logger,
   metrics,
   reflection: protos.reflection,
+  auth: { policy: userAuthPolicy },
 });
 // Readiness follows Redis: while it is unreachable this replica reports
 // NOT_SERVING and Kubernetes sends its traffic to the others.
 const userStore: UserStore = config.REDIS_URL
-  ? new RedisUserStore({ url: config.REDIS_URL, logger, onReadinessChange: (ready) => server.setReady(ready) })
+  ? new RedisUserStore({
+      url: config.REDIS_URL,
+      logger,
+      onReadinessChange: (ready) => server.setReady(ready),
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      maxInFlightCommands: config.REDIS_MAX_IN_FLIGHT_COMMANDS,
+      maxQueuedCommands: config.REDIS_MAX_QUEUED_COMMANDS,
+    })
   : new MemoryUserStore();
 server.addService(protos.demo.user.v1.UserService.service, userHandlers(server.rpc, { userStore }));
 

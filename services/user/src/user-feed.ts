@@ -19,12 +19,11 @@ export class UserFeed implements AsyncIterable<User> {
   /** The feed ends, even while waiting, as soon as `signal` aborts. */
   constructor(signal: AbortSignal) {
     this.#signal = signal;
-    signal.addEventListener('abort', () => this.#wakeUp(), { once: true });
   }
 
   push(user: User): void {
     if (this.#buffered.length >= maxBufferedUsers) {
-      this.fail(new UnavailableError('watch fell too far behind; reconnect with include_existing'));
+      this.fail(new UnavailableError('watch fell too far behind; reconnect with resume_after_id'));
       return;
     }
     this.#buffered.push(user);
@@ -38,15 +37,24 @@ export class UserFeed implements AsyncIterable<User> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<User> {
-    for (;;) {
-      if (this.#signal.aborted) return;
-      if (this.#failure) throw this.#failure;
-      const next = this.#buffered.shift();
-      if (next) {
-        yield next;
-        continue;
+    // Listening only while iterated, and removed however the iteration ends,
+    // so an ended watch leaves nothing on a signal that may outlive it.
+    const wakeUp = () => this.#wakeUp();
+    this.#signal.addEventListener('abort', wakeUp, { once: true });
+    try {
+      for (;;) {
+        if (this.#signal.aborted) return;
+        if (this.#failure) throw this.#failure;
+        const next = this.#buffered.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => (this.#wake = resolve));
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+    } finally {
+      this.#signal.removeEventListener('abort', wakeUp);
+      this.#wake = undefined;
     }
   }
 

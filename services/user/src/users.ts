@@ -1,5 +1,6 @@
 // What a user is and what a valid new user looks like. Plain TypeScript: the
 // stores and the gRPC handlers both build on it, and unit tests call it directly.
+import { createHash } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '@demo/platform';
 
 export interface User {
@@ -72,4 +73,32 @@ export function parseUserId(id: string): number {
   if (value <= 0n) throw new InvalidArgumentError(`id must be a positive integer, got ${id}`);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotFoundError(`user ${id} not found`);
   return Number(value);
+}
+
+/**
+ * How long a create's request_id is remembered: a day, far longer than any
+ * client retries, short enough that the records do not pile up.
+ */
+export const requestIdTtlSeconds = 24 * 3600;
+export const maxRequestIdLength = 64;
+
+/** '' (none) or a request_id of visible ASCII characters; InvalidArgumentError otherwise. */
+export function validateRequestId(requestId: string): string | undefined {
+  if (requestId === '') return undefined;
+  if (requestId.length > maxRequestIdLength || !/^[\x21-\x7e]+$/.test(requestId)) {
+    throw new InvalidArgumentError(
+      `request_id must be 1 to ${maxRequestIdLength} visible ASCII characters, such as a UUID`,
+    );
+  }
+  return requestId;
+}
+
+/**
+ * What a create asked for, as a digest: a retry under the same request_id
+ * must ask for the same users (names and emails, compared as the store compares them).
+ */
+export function createFingerprint(users: readonly NewUser[]): string {
+  const hash = createHash('sha256');
+  for (const { name, email } of users) hash.update(JSON.stringify([name, emailKey(email)]));
+  return hash.digest('hex');
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import { checkHealth, freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 
@@ -14,7 +15,7 @@ import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
  * A redis-server on a port of our choosing, so it can be stopped and started
  * again where the service expects it (the platform's startRedis picks a new port).
  */
-async function startRedisOn(port: number): Promise<{ stop(): Promise<void> }> {
+async function startRedisOn(port: number): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -28,8 +29,11 @@ async function startRedisOn(port: number): Promise<{ stop(): Promise<void> }> {
     return output.includes('Ready to accept connections') ? true : undefined;
   });
   return {
+    child,
     async stop() {
       if (child.exitCode !== null) return;
+      // A stopped process cannot act on SIGTERM until it continues.
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
     },
@@ -81,5 +85,87 @@ describe('a user replica when Redis goes away', () => {
     await waitFor('the new watch to hear a new user', () => (newWatch.users.at(-1)?.id === live.id ? true : undefined));
     newWatch.cancel();
     await newWatch.ended;
+  });
+
+  test('a Redis that stops answering: UNAVAILABLE within the deadline, NOT_SERVING, a bounded queue, nothing sent late', async () => {
+    const port = await freePort();
+    const redis = await startRedisOn(port);
+    cleanups.push(() => redis.stop());
+    const maxInFlight = 8;
+    const service = await startService({
+      name: 'user-stall',
+      entry: userServiceEntry,
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        REDIS_COMMAND_TIMEOUT_MS: '300',
+        REDIS_MAX_IN_FLIGHT_COMMANDS: String(maxInFlight),
+        REDIS_MAX_QUEUED_COMMANDS: '8',
+      },
+    });
+    cleanups.push(async () => {
+      await service.stop();
+    });
+    const client = new UserClient(service.address);
+    cleanups.push(() => client.close());
+    const observer = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    cleanups.push(() => observer.disconnect());
+    await observer.connect();
+    /** How many HGETs (GetUser) this Redis has run. */
+    const hgetsRun = async () => Number(/cmdstat_hget:calls=(\d+)/.exec(await observer.info('commandstats'))?.[1] ?? 0);
+    const getUser = (id: string, deadlineMs: number) =>
+      new Promise<{ code: grpc.status; tookMs: number }>((resolve) => {
+        const startedAt = Date.now();
+        client.raw.getUser({ id }, { deadline: Date.now() + deadlineMs }, (error) =>
+          resolve({ code: error?.code ?? grpc.status.OK, tookMs: Date.now() - startedAt }),
+        );
+      });
+
+    const user = await client.createUser({ name: 'Before the stall', email: uniqueEmail('stall') });
+    assert.equal((await getUser(user.id, 2000)).code, grpc.status.OK);
+    const hgetsBefore = await hgetsRun();
+
+    redis.child.kill('SIGSTOP');
+    // The connection stays up: only the answers stop. A deadline shorter
+    // than the command timeout is beaten too, and callers in a hurry say
+    // nothing about Redis: they do not take the replica out of rotation.
+    const hurried = await Promise.all(Array.from({ length: 5 }, () => getUser(user.id, 200)));
+    for (const outcome of hurried) {
+      assert.equal(outcome.code, grpc.status.UNAVAILABLE, `a 200 ms deadline: ${grpc.status[outcome.code]}`);
+    }
+    assert.equal(await checkHealth(service.address), 'SERVING');
+    const stalled = await Promise.all([getUser(user.id, 2000), getUser(user.id, 2000), getUser(user.id, 2000)]);
+    for (const outcome of stalled) {
+      assert.equal(outcome.code, grpc.status.UNAVAILABLE);
+      assert.ok(outcome.tookMs < 1000, `UNAVAILABLE after ${outcome.tookMs} ms of a 2000 ms deadline`);
+    }
+    await waitFor('NOT_SERVING after repeated timeouts', async () =>
+      (await checkHealth(service.address)) === 'NOT_SERVING' ? true : undefined,
+    );
+
+    // Every in-flight slot is held by a command Redis has not answered; a
+    // create now waits for a slot until its time is up, and is never sent.
+    // (The slots are still held by the unanswered calls above; these wait, and give up unsent.)
+    const fillers = await Promise.all(Array.from({ length: maxInFlight }, () => getUser(user.id, 5000)));
+    assert.ok(fillers.every((outcome) => outcome.code === grpc.status.UNAVAILABLE));
+    const lateEmail = uniqueEmail('never-sent');
+    await assert.rejects(client.createUser({ name: 'Never sent', email: lateEmail }), {
+      code: grpc.status.UNAVAILABLE,
+    });
+    // A flood beyond the queue is refused at once.
+    const flood = await Promise.all(Array.from({ length: 200 }, () => getUser(user.id, 5000)));
+    assert.ok(flood.every((outcome) => outcome.code === grpc.status.UNAVAILABLE));
+    assert.ok(Math.max(...flood.map((outcome) => outcome.tookMs)) < 1000);
+
+    redis.child.kill('SIGCONT');
+    await waitFor('SERVING once Redis answers again', async () =>
+      (await checkHealth(service.address)) === 'SERVING' ? true : undefined,
+    );
+    // Every call but those holding a slot was refused before it was sent.
+    const hgetsDuringStall = (await hgetsRun()) - hgetsBefore;
+    assert.ok(hgetsDuringStall <= maxInFlight, `${hgetsDuringStall} GetUser commands reached Redis for 216 calls`);
+    // The create that waited was never sent: its email is still free.
+    const created = await client.createUser({ name: 'Sent now', email: lateEmail });
+    assert.equal((await client.getUser(created.id)).name, 'Sent now');
+    console.log(`during the stall: ${hgetsDuringStall} of 216 GetUser calls reached Redis`);
   });
 });

@@ -87,9 +87,9 @@ export class UserClient {
   }
 
   /** Starts a watch; with `deadlineMs` the server ends it after that long. */
-  watchUsers(includeExisting: boolean, deadlineMs?: number): Watch {
+  watchUsers(includeExisting: boolean, deadlineMs?: number, resumeAfterId = '0'): Watch {
     const call = this.raw.watchUsers(
-      { includeExisting },
+      { includeExisting, resumeAfterId },
       deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
     );
     const users: User__Output[] = [];

@@ -233,6 +233,70 @@ for (const backend of ['memory', 'redis'] as const) {
       await watch.ended;
     });
 
+    test('CreateUser retried with the same request_id returns the first user and creates nothing twice', async () => {
+      const requestId = `create-${crypto.randomUUID()}`;
+      const request = { name: 'Retried', email: uniqueEmail('retried'), requestId };
+      const before = (await client.listUsers({ pageSize: 1, pageToken: '' })).totalCount;
+      const first = await client.createUser(request);
+      const again = await client.createUser(request);
+      assert.deepEqual(again, first);
+      assert.equal((await client.listUsers({ pageSize: 1, pageToken: '' })).totalCount, before + 1);
+      // Without the id the same request is a second create, which the taken email refuses.
+      await assert.rejects(client.createUser({ ...request, requestId: '' }), { code: grpc.status.ALREADY_EXISTS });
+      // The id names one request: another user under it is a client bug.
+      await assert.rejects(client.createUser({ ...request, email: uniqueEmail('other') }), {
+        code: grpc.status.INVALID_ARGUMENT,
+        details: /request_id was already used/,
+      });
+      for (const bad of ['x'.repeat(65), 'has space', 'tab\there']) {
+        await assert.rejects(client.createUser({ name: 'Bad id', email: uniqueEmail('bad-id'), requestId: bad }), {
+          code: grpc.status.INVALID_ARGUMENT,
+        });
+      }
+    });
+
+    test('BatchCreateUsers retried with the same request_id returns the first users and creates nothing twice', async () => {
+      const requestId = crypto.randomUUID();
+      const batch = [1, 2, 3].map((n) => ({ name: `Batch ${n}`, email: uniqueEmail('batch-retried') }));
+      const before = (await client.listUsers({ pageSize: 1, pageToken: '' })).totalCount;
+      // The id on the first message only, then on every message: the same request.
+      const first = await client.batchCreateUsers(
+        batch.map((user, i) => ({ ...user, requestId: i === 0 ? requestId : '' })),
+      );
+      const again = await client.batchCreateUsers(batch.map((user) => ({ ...user, requestId })));
+      assert.equal(first.createdCount, 3);
+      assert.deepEqual(again, first);
+      assert.equal((await client.listUsers({ pageSize: 1, pageToken: '' })).totalCount, before + 3);
+      await assert.rejects(
+        client.batchCreateUsers([
+          { name: 'A', email: uniqueEmail('two-ids'), requestId: 'one' },
+          { name: 'B', email: uniqueEmail('two-ids'), requestId: 'two' },
+        ]),
+        { code: grpc.status.INVALID_ARGUMENT, details: /every request_id of a batch/ },
+      );
+    });
+
+    test('WatchUsers with resume_after_id sends the users after that id, then new ones, each exactly once', async () => {
+      const [a, b, c] = (
+        await client.batchCreateUsers([1, 2, 3].map((n) => ({ name: `Resume ${n}`, email: uniqueEmail('resume') })))
+      ).users;
+      assert.ok(a && b && c);
+      const watch = client.watchUsers(false, undefined, a.id);
+      await waitFor('the watch to resume', () => (watch.users.some((user) => user.id === c.id) ? true : undefined));
+      const live = await client.createUser({ name: 'Resume live', email: uniqueEmail('resume-live') });
+      await waitFor('the live user', () => (watch.users.at(-1)?.id === live.id ? true : undefined));
+      watch.cancel();
+      await watch.ended;
+      const ids = watch.users.map((user) => user.id);
+      assert.equal(new Set(ids).size, ids.length, 'no user twice');
+      assert.ok(!ids.includes(a.id), 'nothing at or before the resume point');
+      assert.deepEqual(ids.slice(ids.indexOf(b.id)), [b.id, c.id, live.id]);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((x, y) => Number(x) - Number(y)),
+      );
+    });
+
     test('a request that is not valid protobuf is INTERNAL and the server keeps serving', async () => {
       const error = await new Promise<grpc.ServiceError | null>((resolve) => {
         client.raw.makeUnaryRequest(

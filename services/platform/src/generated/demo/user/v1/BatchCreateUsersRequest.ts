@@ -4,9 +4,11 @@
 export interface BatchCreateUsersRequest {
   'name'?: (string);
   'email'?: (string);
+  'requestId'?: (string);
 }
 
 export interface BatchCreateUsersRequest__Output {
   'name': (string);
   'email': (string);
+  'requestId': (string);
 }

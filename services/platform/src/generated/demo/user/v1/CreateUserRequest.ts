@@ -4,9 +4,11 @@
 export interface CreateUserRequest {
   'name'?: (string);
   'email'?: (string);
+  'requestId'?: (string);
 }
 
 export interface CreateUserRequest__Output {
   'name': (string);
   'email': (string);
+  'requestId': (string);
 }
