@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,27 +116,40 @@ export async function startService(options: {
   const [command, args] = options.cpus
     ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
-  const child = spawn(command, args, {
-    env: { LOG_LEVEL: 'info', ...baseEnv(), GRPC_PORT: '0', METRICS_PORT: '0', ...options.env },
-    stdio: ['ignore', options.collectLogs === false ? 'ignore' : 'pipe', 'pipe'],
-  });
+  const env = { LOG_LEVEL: 'info', ...baseEnv(), GRPC_PORT: '0', METRICS_PORT: '0', ...options.env };
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const collectLogs = options.collectLogs !== false;
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
+  // The process's own word on the ports it bound: its "serving" and "metrics
+  // listening" lines, kept even when the other lines are not.
+  let servingLine: Record<string, unknown> | undefined;
+  let metricsLine: Record<string, unknown> | undefined;
   let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+  const onStdout = (chunk: string) => {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) {
       options.onLine?.(line, 'stdout');
+      let parsed: Record<string, unknown>;
       try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
+        parsed = JSON.parse(line) as Record<string, unknown>;
       } catch {
-        logs.push({ msg: line });
+        parsed = { msg: line };
       }
+      if (parsed['msg'] === 'serving') servingLine ??= parsed;
+      if (parsed['msg'] === 'metrics listening') metricsLine ??= parsed;
+      if (collectLogs) logs.push(parsed);
     }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (!collectLogs && !options.onLine && servingLine) {
+      // A benchmark discards the rest unread.
+      child.stdout.off('data', onStdout);
+      child.stdout.resume();
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onStdout);
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr.push(chunk);
     for (const line of chunk.split('\n').filter(Boolean)) options.onLine?.(line, 'stderr');
   });
@@ -144,27 +157,48 @@ export async function startService(options: {
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
 
-  const env = { GRPC_PORT: '0', METRICS_PORT: '0', ...options.env };
   const stillRunning = () => {
     if (exitedEarly) throw new GiveUp(`${options.name} exited: ${stderr.join('')}`);
   };
+  const requestedPort = Number(env.GRPC_PORT);
+  const requestedMetricsPort = Number(env.METRICS_PORT);
+  // Info lines are what say which process bound a port.
+  const announces = ['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
   let port: number;
   let address: string;
   let metricsPort: number | undefined;
   try {
-    // A port given up front is known; port 0 is learned from the "serving" and
-    // "metrics listening" log lines (so LOG_LEVEL must keep info lines then).
-    port =
-      Number(env.GRPC_PORT) ||
-      (await waitFor(`${options.name} to bind its port`, () => {
+    if (announces) {
+      // Even a port given up front is taken from the process's own "serving"
+      // line: a health check on the port alone can be answered by another
+      // process that holds it, while this one failed to bind (EADDRINUSE)
+      // and is exiting. Such a process exits before that line, and fails here.
+      port = await waitFor(`${options.name} to bind its port`, () => {
         stillRunning();
-        const serving = logs.find((line) => line['msg'] === 'serving');
-        return typeof serving?.['address'] === 'string' ? Number(serving['address'].split(':').pop()) : undefined;
-      }));
+        return typeof servingLine?.['address'] === 'string'
+          ? Number(servingLine['address'].split(':').pop())
+          : undefined;
+      });
+      if (requestedPort && port !== requestedPort) {
+        throw new Error(`${options.name} was given port ${requestedPort} but serves on ${port}`);
+      }
+      // Every service starts its metrics server before it serves gRPC.
+      const announcedMetricsPort = typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined;
+      if (requestedMetricsPort && announcedMetricsPort !== undefined && announcedMetricsPort !== requestedMetricsPort) {
+        throw new Error(
+          `${options.name} was given metrics port ${requestedMetricsPort} but listens on ${announcedMetricsPort}`,
+        );
+      }
+      metricsPort = requestedMetricsPort || announcedMetricsPort;
+    } else if (requestedPort) {
+      port = requestedPort;
+      metricsPort = requestedMetricsPort || undefined;
+    } else {
+      throw new Error(
+        `${options.name}: port 0 is learned from the "serving" line, which LOG_LEVEL ${env.LOG_LEVEL} drops`,
+      );
+    }
     address = `127.0.0.1:${port}`;
-    const metricsLine = logs.find((line) => line['msg'] === 'metrics listening');
-    metricsPort =
-      Number(env.METRICS_PORT) || (typeof metricsLine?.['port'] === 'number' ? metricsLine['port'] : undefined);
     if (options.waitForServing !== false) {
       await waitFor(`${options.name} to report SERVING`, async () => {
         stillRunning();
@@ -204,14 +238,48 @@ function baseEnv(): Record<string, string> {
   );
 }
 
+/**
+ * Every port freePort or freePorts has handed out in this process. A port is
+ * released (closed) before the caller's process binds it, so the kernel may
+ * hand the same one to the next bind on port 0: two replicas given one port,
+ * one of them failing to bind while the other answers for both. So a port
+ * handed out once is never handed out again.
+ */
+const handedOut = new Set<number>();
+
+/** A free loopback port, never one this process has been given before. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('no port');
+  return port;
+}
+
+/**
+ * `count` distinct free loopback ports, none handed out before in this
+ * process. Each is held open until all are picked, so the kernel cannot give
+ * one of them twice; a port handed out earlier is held too while picking, so
+ * it is not offered again either.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const held: Server[] = [];
+  const picked: number[] = [];
+  try {
+    while (picked.length < count) {
+      const server = createServer();
+      held.push(server);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const address = server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      if (held.length > count + 1000) throw new Error(`no ${count} fresh ports after ${held.length} tries`);
+      if (handedOut.has(address.port)) continue;
+      handedOut.add(address.port);
+      picked.push(address.port);
+    }
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+  return picked;
 }
 
 export interface RedisProcess {
@@ -304,4 +372,66 @@ export async function runToExit(
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(killer);
   return { code, output, stderr };
+}
+
+/** The Chrome DevTools Protocol of a process started with --inspect, over its WebSocket. */
+export interface Inspector {
+  /** A full, blocking garbage collection (HeapProfiler.collectGarbage). */
+  collectGarbage(): Promise<void>;
+  /** The V8 heap in use, in bytes (Runtime.getHeapUsage). */
+  heapUsed(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the inspector of `service`, which must have been started with
+ * NODE_OPTIONS=--inspect=127.0.0.1:0: its WebSocket address is in the
+ * "Debugger listening on ws://…" line on stderr.
+ */
+export async function connectInspector(service: ServiceProcess): Promise<Inspector> {
+  const url = await waitFor(`${service.name} to open its inspector`, () => {
+    if (service.child.exitCode !== null) throw new GiveUp(`${service.name} exited`);
+    return /Debugger listening on (ws:\/\/\S+)/.exec(service.stderr.join(''))?.[1];
+  });
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${url}`)), {
+      once: true,
+    });
+  });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  socket.addEventListener('message', (event: MessageEvent) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiting = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiting || message.id === undefined) return;
+    pending.delete(message.id);
+    if (message.error) waiting.reject(new Error(message.error.message));
+    else waiting.resolve(message.result);
+  });
+  socket.addEventListener('close', () => {
+    for (const waiting of pending.values()) waiting.reject(new Error('the inspector connection closed'));
+    pending.clear();
+  });
+  const send = (method: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      socket.send(JSON.stringify({ id, method }));
+    });
+  return {
+    async collectGarbage() {
+      await send('HeapProfiler.collectGarbage');
+    },
+    async heapUsed() {
+      return ((await send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    },
+    async close() {
+      if (socket.readyState === WebSocket.CLOSED) return;
+      const closed = new Promise((resolve) => socket.addEventListener('close', resolve, { once: true }));
+      socket.close();
+      await closed;
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * asked, the console (the control room's web page) over all of them.
  * `make run`, the scenario runner and the system tests all start it from here.
  */
-import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { freePort, freePorts, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from './entrypoints.js';
 
 export type LocalServiceName = 'user' | 'recommendation-a' | 'recommendation-b' | 'aggregator' | 'console';
@@ -41,9 +41,11 @@ export interface LocalSystem {
 
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const ports = options.ports ?? {};
+  // Both picked before either replica binds: freePorts never gives one port twice.
+  const [pickedA, pickedB] = await freePorts(2);
   const recommendationPorts = [
-    ports['recommendation-a']?.grpc || (await freePort()),
-    ports['recommendation-b']?.grpc || (await freePort()),
+    ports['recommendation-a']?.grpc || (pickedA ?? 0),
+    ports['recommendation-b']?.grpc || (pickedB ?? 0),
   ] as const;
   const recommendationTarget = `ipv4:${recommendationPorts.map((port) => `127.0.0.1:${port}`).join(',')}`;
   const running = new Set<ServiceProcess>();

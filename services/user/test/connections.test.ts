@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { connectInspector, startService, waitFor, type Inspector, type ServiceProcess } from '@demo/platform/testing';
 import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 
 /** Open file descriptors of a process, as the kernel counts them. */
@@ -19,10 +19,19 @@ const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 describe('a watch that streams 100,000 users', () => {
   let service: ServiceProcess;
+  let inspector: Inspector;
   before(async () => {
-    service = await startService({ name: 'user-heap', entry: userServiceEntry });
+    // With its inspector open, so the test can collect garbage before each reading.
+    service = await startService({
+      name: 'user-heap',
+      entry: userServiceEntry,
+      env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' },
+    });
+    inspector = await connectInspector(service);
   });
   after(async () => {
+    // Closed first: a process whose inspector has a client waits for it to go before it exits.
+    await inspector.close();
     await service.stop();
   });
 
@@ -35,11 +44,11 @@ describe('a watch that streams 100,000 users', () => {
           Array.from({ length: 1000 }, (_, i) => ({ name: `User ${batch}-${i}`, email: uniqueEmail('heap') })),
         );
       }
-      const before = await settledHeap(service);
+      const before = await settledHeap(inspector);
       const watch = client.watchUsers(true);
       await waitFor('the watch to stream every user', () => (watch.users.length >= total ? true : undefined), 120_000);
       // Still open: whatever the stream holds per message is still held now.
-      const during = await settledHeap(service);
+      const during = await settledHeap(inspector);
       watch.cancel();
       await watch.ended;
       const growthMb = (during - before) / 1e6;
@@ -166,16 +175,12 @@ const http2Preface = Buffer.concat([
 ]);
 
 /**
- * The user process's heap in use once garbage is gone: the lowest of
- * several scrapes (a collection only ever lowers it), half a second apart.
+ * The user process's heap in use once garbage is gone: read right after full
+ * collections forced through its inspector, not left to an idle V8 that may
+ * not collect at all. Twice, so what the first one's finalizers released goes too.
  */
-async function settledHeap(service: ServiceProcess): Promise<number> {
-  const port = service.metricsPort;
-  if (port === undefined) throw new Error('no metrics port');
-  let lowest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 4; i += 1) {
-    lowest = Math.min(lowest, await scrapeMetric(port, 'nodejs_heap_size_used_bytes'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return lowest;
+async function settledHeap(inspector: Inspector): Promise<number> {
+  await inspector.collectGarbage();
+  await inspector.collectGarbage();
+  return inspector.heapUsed();
 }
