@@ -18,14 +18,9 @@ import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/
 import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
 import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
 import type { ReplicaDefenses, ReplicaFault } from './system-sampler.js';
+import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
 
-export interface DefenseSwitches {
-  timeouts: boolean;
-  retries: boolean;
-  circuitBreaker: boolean;
-  bulkhead: boolean;
-  fallback: boolean;
-}
+export type DefenseSwitches = Defenses__Output;
 
 const callTimeoutMs = 800;
 const readTokenTtlSeconds = 3600;

@@ -1,15 +1,10 @@
 import { Gauge } from 'prom-client';
 import { ReplicatedState, type MetricsRegistry } from '@demo/platform';
 import type { ResilienceSettings } from './settings.js';
+import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
 
 /** Each defense on (true) or off, switchable at run time through DefenseService. */
-export interface DefenseSwitches {
-  timeouts: boolean;
-  retries: boolean;
-  circuitBreaker: boolean;
-  bulkhead: boolean;
-  fallback: boolean;
-}
+export type DefenseSwitches = Defenses__Output;
 
 /** The metric label and span attribute name of each switch. */
 export const defenseLabels: Record<keyof DefenseSwitches, string> = {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Check, CheckRecorder, E2eContext } from '../check.js';
 import { helmInstall } from '../deploy.js';
 import { mebibytes, type PodUsage } from '../resources.js';
+import { idleScript, testPodManifest } from '../test-pods.js';
 
 /** The compiled in-cluster load script, beside this file's directory once built. */
 const loadScript = fileURLToPath(new URL('../in-cluster-load.js', import.meta.url));
@@ -20,46 +21,19 @@ interface PhaseSummary {
 }
 
 function loadPod(context: E2eContext): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'e2e-load', labels: { 'e2e.grpc-demo/role': 'load' } },
-    spec: {
-      automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 0,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
-      containers: [
-        {
-          name: 'load',
-          image: `grpc-demo-aggregator:${context.imageTag}`,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30);"],
-          env: [
-            {
-              name: 'TARGET',
-              value: `dns:///aggregator-headless.${context.cluster.namespace}.svc.cluster.local:50051`,
-            },
-            { name: 'TOKEN', value: context.tokens.user },
-            { name: 'RATE', value: String(rate) },
-            { name: 'OTEL_SDK_DISABLED', value: 'true' },
-          ],
-          volumeMounts: [{ name: 'script', mountPath: '/app/e2e', readOnly: true }],
-          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            capabilities: { drop: ['ALL'] },
-          },
-        },
-      ],
-      volumes: [{ name: 'script', configMap: { name: 'e2e-load' } }],
-    },
+  return testPodManifest({
+    name: 'e2e-load',
+    image: `grpc-demo-aggregator:${context.imageTag}`,
+    labels: { 'e2e.grpc-demo/role': 'load' },
+    script: idleScript,
+    env: [
+      { name: 'TARGET', value: `dns:///aggregator-headless.${context.cluster.namespace}.svc.cluster.local:50051` },
+      { name: 'TOKEN', value: context.tokens.user },
+      { name: 'RATE', value: String(rate) },
+      { name: 'OTEL_SDK_DISABLED', value: 'true' },
+    ],
+    configMap: { name: 'e2e-load', mountPath: '/app/e2e' },
+    cpuLimit: '1',
   });
 }
 

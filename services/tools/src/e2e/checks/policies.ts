@@ -1,41 +1,7 @@
 import type { Check, E2eContext } from '../check.js';
+import { idleScript, testPodManifest } from '../test-pods.js';
 import type { Cluster } from '../cluster.js';
 
-/** A pod of the namespace's own making, without the chart's labels, that passes the restricted standard. */
-function probePod(name: string, image: string, labels: Record<string, string>, script: string) {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels },
-    spec: {
-      automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 0,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
-      containers: [
-        {
-          name: 'probe',
-          image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', script],
-          resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            capabilities: { drop: ['ALL'] },
-          },
-        },
-      ],
-    },
-  });
-}
-
-const idle = "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30);";
 const tcpServer =
   "process.on('SIGTERM', () => process.exit(0)); require('node:net').createServer((s) => s.end('hi')).listen(8080);";
 
@@ -70,8 +36,17 @@ export const policiesCheck: Check = {
       if (!first) throw new Error(`no ready ${component} pod`);
       return first.name;
     };
-    await cluster.apply(probePod('e2e-probe', image, { 'e2e.grpc-demo/role': 'probe' }, idle));
-    await cluster.apply(probePod('e2e-control-target', image, { 'e2e.grpc-demo/role': 'control-target' }, tcpServer));
+    await cluster.apply(
+      testPodManifest({ name: 'e2e-probe', image, labels: { 'e2e.grpc-demo/role': 'probe' }, script: idleScript }),
+    );
+    await cluster.apply(
+      testPodManifest({
+        name: 'e2e-control-target',
+        image,
+        labels: { 'e2e.grpc-demo/role': 'control-target' },
+        script: tcpServer,
+      }),
+    );
     // The control: a policy of this check's own that denies all ingress to a pod of its own.
     await cluster.apply(
       JSON.stringify({
