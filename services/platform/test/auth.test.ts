@@ -5,51 +5,29 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { SignJWT, type JWTPayload } from 'jose';
-import { pino } from 'pino';
 import { maxTokenLifetimeSeconds, mintToken, secretKey } from '../src/auth.js';
 import { unaryCall } from '../src/client.js';
-import { createMetricsRegistry } from '../src/metrics.js';
-import { loadProtos } from '../src/protos.js';
-import { GrpcServer, type GrpcServerOptions } from '../src/server.js';
+import type { GrpcServer, GrpcServerOptions } from '../src/server.js';
 import { checkHealth, waitFor } from '../src/testing.js';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
+import {
+  capturedLogger,
+  getRecommendations,
+  inProcessServer,
+  protos,
+  recommendationClient,
+  streamRecommendations,
+} from './in-process-server.js';
 
-const protos = loadProtos();
 const secret = 'a-test-secret-of-at-least-32-characters';
 const key = secretKey(secret);
-const getRecommendations = '/demo.recommendation.v1.RecommendationService/GetRecommendations';
-const streamRecommendations = '/demo.recommendation.v1.RecommendationService/StreamRecommendations';
-
-const logLines: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = capturedLogger();
 
 function testServer(auth: GrpcServerOptions['auth']): GrpcServer {
-  const server = new GrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger,
-    metrics: createMetricsRegistry({ service: 'auth-test' }),
-    reflection: protos.reflection,
-    auth,
-    maxConnectionAgeMs: 60_000,
-    handshakeTimeoutMs: 10_000,
-    keepaliveTimeMs: 60_000,
-    keepaliveTimeoutMs: 20_000,
-    shutdownDelayMs: 0,
-    shutdownGraceMs: 2_000,
-  });
+  const server = inProcessServer({ logger, auth });
   server.addService(protos.demo.recommendation.v1.RecommendationService.service, {
     GetRecommendations: server.rpc.unary(async () => ({ recommendations: [], servedBy: server.replica })),
     StreamRecommendations: server.rpc.bidiStream(async () => undefined),
@@ -81,10 +59,7 @@ describe('a server whose every method needs a token', () => {
   let client: RecommendationServiceClient;
   before(async () => {
     await server.start();
-    client = new protos.demo.recommendation.v1.RecommendationService(
-      `127.0.0.1:${server.port}`,
-      grpc.credentials.createInsecure(),
-    );
+    client = recommendationClient(server);
   });
   after(async () => {
     client.close();

@@ -2,50 +2,24 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, constants as http2, type IncomingHttpHeaders } from 'node:http2';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
-import { loadProtos } from '../src/protos.js';
-import { GrpcServer } from '../src/server.js';
 import { createMetricsRegistry } from '../src/metrics.js';
 import { unaryCall } from '../src/client.js';
 import { parseMetrics, waitFor } from '../src/testing.js';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
+import {
+  capturedLogger,
+  getRecommendations,
+  inProcessServer,
+  protos,
+  recommendationClient,
+} from './in-process-server.js';
 
 // A real server in this process whose handler waits until its call is over,
 // and callers that end calls in each way a call can end without an answer.
-const protos = loadProtos();
-const logLines: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = capturedLogger();
 const metrics = createMetricsRegistry({ service: 'call-outcome-test' });
-const server = new GrpcServer({
-  host: '127.0.0.1',
-  port: 0,
-  logger,
-  metrics,
-  reflection: protos.reflection,
-  auth: {
-    policy: {
-      '/demo.recommendation.v1.RecommendationService/GetRecommendations': 'public',
-      '/demo.recommendation.v1.RecommendationService/StreamRecommendations': 'public',
-    },
-  },
-  maxConnectionAgeMs: 60_000,
-  maxConnectionAgeGraceMs: 10_000,
-  handshakeTimeoutMs: 10_000,
-  keepaliveTimeMs: 60_000,
-  keepaliveTimeoutMs: 20_000,
-  shutdownDelayMs: 0,
-  shutdownGraceMs: 2_000,
-});
+const server = inProcessServer({ logger, metrics, maxConnectionAgeGraceMs: 10_000 });
 /** Why each handler's signal aborted, by the user id its request named. */
 const abortReasons = new Map<string, string>();
 server.addService(protos.demo.recommendation.v1.RecommendationService.service, {
@@ -58,14 +32,11 @@ server.addService(protos.demo.recommendation.v1.RecommendationService.service, {
   StreamRecommendations: server.rpc.bidiStream(async () => undefined),
 });
 let client: RecommendationServiceClient;
-const method = '/demo.recommendation.v1.RecommendationService/GetRecommendations';
+const method = getRecommendations;
 
 before(async () => {
   await server.start();
-  client = new protos.demo.recommendation.v1.RecommendationService(
-    `127.0.0.1:${server.port}`,
-    grpc.credentials.createInsecure(),
-  );
+  client = recommendationClient(server);
 });
 
 after(async () => {

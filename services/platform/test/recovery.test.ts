@@ -1,46 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { InvalidArgumentError } from '../src/errors.js';
-import { loadProtos } from '../src/protos.js';
-import { GrpcServer } from '../src/server.js';
-import { createMetricsRegistry } from '../src/metrics.js';
 import { unaryCall } from '../src/client.js';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
+import { capturedLogger, inProcessServer, protos, recommendationClient } from './in-process-server.js';
 
 // A real server in this process whose handlers fail in the ways handlers do.
-const protos = loadProtos();
-const logLines: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: 'info' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  }),
-);
-const server = new GrpcServer({
-  host: '127.0.0.1',
-  port: 0,
-  logger,
-  metrics: createMetricsRegistry({ service: 'recovery-test' }),
-  reflection: protos.reflection,
-  auth: {
-    policy: {
-      '/demo.recommendation.v1.RecommendationService/GetRecommendations': 'public',
-      '/demo.recommendation.v1.RecommendationService/StreamRecommendations': 'public',
-    },
-  },
-  maxConnectionAgeMs: 60_000,
-  handshakeTimeoutMs: 10_000,
-  keepaliveTimeMs: 60_000,
-  keepaliveTimeoutMs: 20_000,
-  shutdownDelayMs: 0,
-  shutdownGraceMs: 2_000,
-});
+const { logger, lines: logLines } = capturedLogger();
+const server = inProcessServer({ logger });
 server.addService(protos.demo.recommendation.v1.RecommendationService.service, {
   GetRecommendations: server.rpc.unary(async (request: { userId: string }) => {
     if (request.userId === '1') throw new TypeError('a bug in the handler');
@@ -58,10 +26,7 @@ let client: RecommendationServiceClient;
 
 before(async () => {
   await server.start();
-  client = new protos.demo.recommendation.v1.RecommendationService(
-    `127.0.0.1:${server.port}`,
-    grpc.credentials.createInsecure(),
-  );
+  client = recommendationClient(server);
 });
 
 after(async () => {
