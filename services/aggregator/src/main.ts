@@ -113,9 +113,10 @@ const server = new GrpcServer({
 });
 const defenseReplicator: DefenseReplicator = new Replicator({
   state: defenses,
-  peers: replicaPeers(config.DEFENSE_PEERS_TARGET, () =>
-    [config.GRPC_HOST, config.POD_IP].flatMap((host) => (host ? [`${host}:${server.port}`] : [])),
-  ),
+  peers: replicaPeers(config.DEFENSE_PEERS_TARGET, {
+    hosts: [config.GRPC_HOST, config.POD_IP],
+    port: () => server.port,
+  }),
   replica: () => server.replica,
   connect: (address, credentials, options) =>
     new protos.demo.aggregator.v1.DefenseService(address, credentials, options),

@@ -50,9 +50,7 @@ const server = new GrpcServer({
 });
 const faultReplicator = new Replicator({
   state: faultState,
-  peers: replicaPeers(config.FAULT_PEERS_TARGET, () =>
-    [config.GRPC_HOST, config.POD_IP].flatMap((host) => (host ? [`${host}:${server.port}`] : [])),
-  ),
+  peers: replicaPeers(config.FAULT_PEERS_TARGET, { hosts: [config.GRPC_HOST, config.POD_IP], port: () => server.port }),
   replica: () => server.replica,
   connect: (address, credentials, options) => new protos.demo.fault.v1.FaultService(address, credentials, options),
   transport: faultTransport,

@@ -13,11 +13,15 @@ export interface ReplicaPeers {
   includesHost(callerAddress: string): Promise<boolean>;
 }
 
-export function replicaPeers(target: string | undefined, self: () => string[]): ReplicaPeers {
+export function replicaPeers(
+  target: string | undefined,
+  /** This replica, to leave out of the list: the hosts it answers on (its listen host, its pod IP) and its port. */
+  self: { hosts: (string | undefined)[]; port: () => number },
+): ReplicaPeers {
   const all = async () => (target === undefined ? [] : resolveAddresses(target));
   return {
     async addresses() {
-      const own = new Set(self());
+      const own = new Set(self.hosts.flatMap((host) => (host ? [`${host}:${self.port()}`] : [])));
       return (await all()).filter((address) => !own.has(address));
     },
     async includesHost(callerAddress) {
