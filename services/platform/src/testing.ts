@@ -36,13 +36,14 @@ export class GiveUp extends Error {
 }
 
 /**
- * Polls `probe` every 50 ms until it returns a value, failing after
+ * Polls `probe` every `everyMs` (50) until it returns a value, failing after
  * `timeoutMs`. A probe that throws means "not yet", except with GiveUp.
  */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000,
+  everyMs = 50,
 ): Promise<T> {
   const giveUp = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -57,7 +58,7 @@ export async function waitFor<T>(
     if (Date.now() > giveUp) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

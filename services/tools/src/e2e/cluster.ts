@@ -2,6 +2,7 @@
  * The namespace under test, through kubectl: its pods, waits with a bound
  * that say what they waited for, exec into a pod, port-forwards.
  */
+import { waitFor } from '@demo/platform/testing';
 import { portForward, run, type CommandResult, type PortForward, type Programs } from './commands.js';
 
 export interface Pod {
@@ -85,21 +86,13 @@ export class Cluster {
    * was awaited and how every pod stood then.
    */
   async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 500): Promise<T> {
-    const giveUp = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const value = await probe();
-        if (value !== undefined) return value;
-      } catch (error) {
-        lastError = error;
-      }
-      if (Date.now() > giveUp) {
-        const pods = await this.kubectl(['get', 'pods', '-o', 'wide'], { allowFailure: true });
-        const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-        throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}\n${pods.stdout}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    try {
+      return await waitFor(what, probe, timeoutMs, everyMs);
+    } catch (error) {
+      const pods = await this.kubectl(['get', 'pods', '-o', 'wide'], { allowFailure: true });
+      const last = (error as { cause?: unknown }).cause;
+      const why = last instanceof Error ? ` (last error: ${last.message})` : '';
+      throw new Error(`${(error as Error).message}${why}\n${pods.stdout}`, { cause: error });
     }
   }
 
