@@ -27,7 +27,7 @@ import {
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { untilConnected } from './channels.js';
 import { UserHomeAssembler } from './home.js';
-import { admissionInterceptor } from './resilience/admission.js';
+import { admissionGate } from './resilience/admission.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
 import { defenseMetrics, DefenseState, describeDefenses } from './resilience/defense-switches.js';
 import { failureKinds } from './resilience/failures.js';
@@ -104,7 +104,7 @@ const server = new GrpcServer({
   ...(resilience.admissionMaxInFlight === undefined
     ? {}
     : {
-        admission: admissionInterceptor({
+        admission: admissionGate({
           maxInFlight: resilience.admissionMaxInFlight,
           metrics: defenseMetricsOf,
           logger,

@@ -66,6 +66,17 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
    * grpc-js reports every call as cancelled once it is over, and only a
    * cancellation before that should abort the handler's work.
    */
+  // One child logger per method, made on its first call, not one per call.
+  const loggers = new Map<string, Logger>();
+  const loggerOf = (path: string) => {
+    let log = loggers.get(path);
+    if (log === undefined) {
+      log = logger.child({ method: path });
+      loggers.set(path, log);
+    }
+    return log;
+  };
+
   function contextOf(call: SurfaceCall): { ctx: CallContext; settle: () => void } {
     // The instrumentation's server span is active now; it takes what the interceptors recorded.
     attachActiveSpan(call.metadata);
@@ -91,7 +102,7 @@ export function rpcHandlers(logger: Logger, draining: AbortSignal) {
         draining,
         metadata: call.metadata,
         peer: call.getPeer(),
-        log: logger.child({ method: call.getPath() }),
+        log: loggerOf(call.getPath()),
       },
       settle: () => (settled = true),
     };

@@ -7,19 +7,13 @@ import type { MetricsRegistry } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { SecretKey } from './auth.js';
 import { rpcHandlers, type RpcHandlers } from './handlers.js';
-import {
-  authInterceptor,
-  infrastructureAuthPolicy,
-  methodsWithoutPolicy,
-  type AuthPolicy,
-} from './interceptors/auth.js';
-import { requestlessCancelInterceptor } from './interceptors/cancellation.js';
-import { loggingInterceptor } from './interceptors/logging.js';
-import { metricsInterceptor } from './interceptors/metrics.js';
+import { authGate, infrastructureAuthPolicy, methodsWithoutPolicy, type AuthPolicy } from './interceptors/auth.js';
+import { callLog } from './interceptors/logging.js';
+import { methodMetrics } from './interceptors/metrics.js';
+import { platformInterceptor, type AdmissionGate } from './interceptors/pipeline.js';
 import { keepRepeatedHeaders } from './repeated-headers.js';
-import { servedByInterceptor } from './interceptors/served-by.js';
-import { tracingInterceptor } from './interceptors/tracing.js';
 import { grpcServerMetrics } from './metrics.js';
+import { tracingActive } from './telemetry/state.js';
 
 export interface GrpcServerOptions {
   host: string;
@@ -40,9 +34,9 @@ export interface GrpcServerOptions {
    * Load shedding, run as early as grpc-go's tap handle runs: a call turned
    * away under overload must cost as little as possible, so it is counted in
    * grpc_server_handled_total (ResourceExhausted) but neither logged nor
-   * traced one by one; the interceptor logs a summary of what it sheds.
+   * traced one by one; the gate logs a summary of what it sheds.
    */
-  admission?: grpc.ServerInterceptor;
+  admission?: AdmissionGate | undefined;
   /** Run after auth, nearest the handler (the recommendation service's fault injection). */
   interceptors?: grpc.ServerInterceptor[];
   maxConnectionAgeMs: number;
@@ -79,6 +73,7 @@ export class GrpcServer {
   #ready = true;
   #started = false;
   #port = 0;
+  #replica: string | undefined;
 
   constructor(options: GrpcServerOptions) {
     this.#options = options;
@@ -103,16 +98,20 @@ export class GrpcServer {
       'grpc.keepalive_time_ms': options.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs,
       // The first interceptor is the outermost: it sees the call first and its
-      // status last. Tracing sits inside logging and metrics so that their log
-      // line and exemplar carry the trace of a call refused before its handler.
+      // status last. The platform's own concerns share one (pipeline.ts says why).
       interceptors: [
-        requestlessCancelInterceptor(),
-        metricsInterceptor(grpcServerMetrics(options.metrics)),
-        ...(options.admission ? [options.admission] : []),
-        loggingInterceptor(logger),
-        servedByInterceptor(() => this.replica),
-        tracingInterceptor(),
-        authInterceptor({ policy: { ...infrastructureAuthPolicy, ...options.auth.policy }, ...keyOf(options), logger }),
+        platformInterceptor({
+          metricsOf: methodMetrics(grpcServerMetrics(options.metrics)),
+          logOf: callLog(logger),
+          replica: () => this.replica,
+          admission: options.admission,
+          authorize: authGate({
+            policy: { ...infrastructureAuthPolicy, ...options.auth.policy },
+            key: options.auth.key,
+            logger,
+          }),
+          tracing: tracingActive(),
+        }),
         ...(options.interceptors ?? []),
       ],
     });
@@ -153,7 +152,9 @@ export class GrpcServer {
 
   /** This replica's name, as callers see it in the `served-by` header. */
   get replica(): string {
-    return this.#options.podName ?? `${this.#options.host}:${this.#port}`;
+    // Made once the port is known: every answer names it.
+    this.#replica ??= this.#started ? (this.#options.podName ?? `${this.#options.host}:${this.#port}`) : undefined;
+    return this.#replica ?? this.#options.podName ?? `${this.#options.host}:${this.#port}`;
   }
 
   /** Binds, then reports SERVING for the whole server and each service. */
@@ -253,10 +254,6 @@ class MethodRecordingServer extends grpc.Server {
     this.methodPaths.push(...Object.values(service).map((method) => method.path));
     super.addService(service, implementation);
   }
-}
-
-function keyOf(options: GrpcServerOptions): { key?: SecretKey } {
-  return options.auth.key ? { key: options.auth.key } : {};
 }
 
 /** The GrpcServer settings that come straight from the shared variables (serverConfigShape). */

@@ -1,5 +1,5 @@
-import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { isInfrastructure, type Logger } from '@demo/platform';
+import { status } from '@grpc/grpc-js';
+import type { AdmissionGate, Logger } from '@demo/platform';
 import type { ResilienceMetrics } from './metrics.js';
 
 /**
@@ -11,21 +11,27 @@ import type { ResilienceMetrics } from './metrics.js';
  * not read in time (opening their breakers); turning the excess away keeps
  * the admitted calls fast.
  *
- * It runs before every interceptor but metrics (GrpcServer's `admission`),
- * so a shed call is counted (grpc_server_handled_total with ResourceExhausted,
- * and aggregator_admission_rejections_total) but not logged, traced or
+ * The server's call pipeline asks it right after counting the call
+ * (GrpcServer's `admission`), so a shed call is counted
+ * (grpc_server_handled_total with ResourceExhausted, and
+ * aggregator_admission_rejections_total) but not logged, traced or
  * authenticated one by one; a summary is logged at most once a second.
+ * Health and reflection never reach it.
  */
-export function admissionInterceptor(options: {
+export function admissionGate(options: {
   maxInFlight: number;
   metrics: ResilienceMetrics;
   logger: Logger;
-}): ServerInterceptor {
+}): AdmissionGate {
   const { maxInFlight, metrics, logger } = options;
   let inFlight = 0;
   let shedSinceLog = 0;
   let lastLog = 0;
   metrics.admissionInFlight.set(0);
+  const refusal = {
+    code: status.RESOURCE_EXHAUSTED,
+    details: `the aggregator is at its limit of ${maxInFlight} calls in flight; try again later`,
+  };
 
   const shed = () => {
     metrics.admissionRejections.inc();
@@ -37,38 +43,19 @@ export function admissionInterceptor(options: {
     lastLog = now;
   };
 
-  return (definition, call) => {
-    if (isInfrastructure(definition.path)) return new ServerInterceptingCall(call);
-    let admitted = false;
-    const release = () => {
-      if (!admitted) return;
-      admitted = false;
+  return {
+    admit() {
+      if (inFlight >= maxInFlight) {
+        shed();
+        return refusal;
+      }
+      inFlight += 1;
+      metrics.admissionInFlight.set(inFlight);
+      return undefined;
+    },
+    release() {
       inFlight -= 1;
       metrics.admissionInFlight.set(inFlight);
-    };
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        if (inFlight >= maxInFlight) {
-          shed();
-          call.sendStatus({
-            code: status.RESOURCE_EXHAUSTED,
-            details: `the aggregator is at its limit of ${maxInFlight} calls in flight; try again later`,
-          });
-          return;
-        }
-        admitted = true;
-        inFlight += 1;
-        metrics.admissionInFlight.set(inFlight);
-        next(metadata);
-      })
-      .withOnCancel(release)
-      .build();
-    return new ServerInterceptingCall(call, {
-      start: (next) => next(listener),
-      sendStatus: (callStatus, next) => {
-        release();
-        next(callStatus);
-      },
-    });
+    },
   };
 }

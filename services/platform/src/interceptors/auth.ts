@@ -1,4 +1,4 @@
-import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import {
   bearerTokenOf,
   InvalidTokenError,
@@ -31,58 +31,50 @@ export function methodsWithoutPolicy(policy: AuthPolicy, paths: Iterable<string>
   return [...paths].filter((path) => !Object.hasOwn(policy, path));
 }
 
+/** Why a call was refused, or undefined when it may go on. */
+export type Refusal = Pick<StatusObject, 'code' | 'details'>;
+
 /**
- * Checks `authorization: Bearer <JWT>` before the handler sees the call.
- * Missing or bad token: UNAUTHENTICATED; valid but not allowed: PERMISSION_DENIED.
- * `key` may be absent only when every method is public.
+ * Decides whether a call may reach its handler, from its path and the
+ * `authorization: Bearer <JWT>` header. Missing or bad token:
+ * UNAUTHENTICATED; valid but not allowed: PERMISSION_DENIED. Public methods
+ * are decided at once, without a promise; a token seen in the last minute
+ * is answered from the cache. `key` may be absent only when every method is
+ * public. The server's call pipeline runs it after logging, metrics and
+ * tracing have seen the call, so a refusal is logged, counted and traced.
  */
-export function authInterceptor(options: { policy: AuthPolicy; key?: SecretKey; logger: Logger }): ServerInterceptor {
+export function authGate(options: {
+  policy: AuthPolicy;
+  key?: SecretKey | undefined;
+  logger: Logger;
+}): (path: string, metadata: Metadata) => Refusal | undefined | Promise<Refusal | undefined> {
   const tokens = options.key ? new VerifiedTokenCache(options.key) : undefined;
-  return (definition, call) => {
-    const required = Object.hasOwn(options.policy, definition.path) ? options.policy[definition.path] : undefined;
-    if (required === 'public') return new ServerInterceptingCall(call);
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        // start() refuses a policy with gaps, so this is a method grpc-js routed that no policy names.
-        if (required === undefined || tokens === undefined) {
-          call.sendStatus({ code: status.PERMISSION_DENIED, details: `${definition.path} has no auth policy` });
-          return;
-        }
-        // Two headers could be read differently by a proxy and by us; refuse
-        // rather than pick one.
-        const headers = metadata.get('authorization');
-        if (headers.length > 1) {
-          call.sendStatus({ code: status.UNAUTHENTICATED, details: 'more than one authorization header' });
-          return;
-        }
-        const token = bearerTokenOf(headers[0]);
-        if (token === undefined) {
-          call.sendStatus({
-            code: status.UNAUTHENTICATED,
-            details: 'missing bearer token in the authorization header',
-          });
-          return;
-        }
-        tokens.verify(token).then(
-          (principal) => {
-            if (roleSatisfies(principal.role, required)) {
-              next(metadata);
-            } else {
-              call.sendStatus({
-                code: status.PERMISSION_DENIED,
-                details: `${definition.path} needs the ${required} role`,
-              });
-            }
-          },
-          (error: unknown) => {
-            if (!(error instanceof InvalidTokenError))
-              options.logger.error({ err: error }, 'token verification failed');
-            const details = error instanceof InvalidTokenError ? error.message : 'invalid token';
-            call.sendStatus({ code: status.UNAUTHENTICATED, details });
-          },
-        );
-      })
-      .build();
-    return new ServerInterceptingCall(call, { start: (next) => next(listener) });
+  return (path, metadata) => {
+    const required = Object.hasOwn(options.policy, path) ? options.policy[path] : undefined;
+    if (required === 'public') return undefined;
+    // start() refuses a policy with gaps, so this is a method grpc-js routed that no policy names.
+    if (required === undefined || tokens === undefined) {
+      return { code: status.PERMISSION_DENIED, details: `${path} has no auth policy` };
+    }
+    // Two headers could be read differently by a proxy and by us; refuse rather than pick one.
+    const headers = metadata.get('authorization');
+    if (headers.length > 1) return { code: status.UNAUTHENTICATED, details: 'more than one authorization header' };
+    const token = bearerTokenOf(headers[0]);
+    if (token === undefined) {
+      return { code: status.UNAUTHENTICATED, details: 'missing bearer token in the authorization header' };
+    }
+    return tokens.verify(token).then(
+      (principal) =>
+        roleSatisfies(principal.role, required)
+          ? undefined
+          : { code: status.PERMISSION_DENIED, details: `${path} needs the ${required} role` },
+      (error: unknown) => {
+        if (!(error instanceof InvalidTokenError)) options.logger.error({ err: error }, 'token verification failed');
+        return {
+          code: status.UNAUTHENTICATED,
+          details: error instanceof InvalidTokenError ? error.message : 'invalid token',
+        };
+      },
+    );
   };
 }

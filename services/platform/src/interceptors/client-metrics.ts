@@ -1,37 +1,31 @@
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { traceExemplar, type GrpcClientMetrics } from '../metrics.js';
-import { methodInfo } from './method.js';
-import { goCodeName } from './status-names.js';
+import { methodMetrics } from './metrics.js';
 
 /** go-grpc-prometheus's client metrics for every call on a channel: started, handled by code, latency, messages. */
 export function clientMetricsInterceptor(metrics: GrpcClientMetrics): Interceptor {
+  const forMethod = methodMetrics(metrics);
   return (options, nextCall) => {
-    const { service, method, type } = methodInfo(options.method_definition);
-    const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
+    const recorder = forMethod(options.method_definition);
     // Read at start, in the caller's context: the status arrives outside it.
     const exemplarLabels = traceExemplar();
     const started = performance.now();
-    metrics.started.inc(labels);
+    recorder.started();
     return new InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {
         next(metadata, {
           onReceiveMessage(message: unknown, nextMessage: (message: unknown) => void) {
-            metrics.received.inc(labels);
+            recorder.received();
             nextMessage(message);
           },
           onReceiveStatus(callStatus, nextStatus) {
-            metrics.handlingSeconds.observe({
-              labels,
-              value: (performance.now() - started) / 1000,
-              ...(exemplarLabels ? { exemplarLabels } : {}),
-            });
-            metrics.handled.inc({ ...labels, grpc_code: goCodeName(callStatus.code) });
+            recorder.finished(callStatus.code, (performance.now() - started) / 1000, exemplarLabels);
             nextStatus(callStatus);
           },
         });
       },
       sendMessage(message: unknown, next: (message: unknown) => void) {
-        metrics.sent.inc(labels);
+        recorder.sent();
         next(message);
       },
     });

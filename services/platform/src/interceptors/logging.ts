@@ -1,67 +1,44 @@
-import {
-  ResponderBuilder,
-  ServerInterceptingCall,
-  ServerListenerBuilder,
-  status,
-  type Metadata,
-  type ServerInterceptor,
-  type StatusObject,
-} from '@grpc/grpc-js';
+import { status, type StatusObject } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
-import { callTraceOf, withContext } from '../telemetry/call-trace.js';
-import { cancellationStatus } from './cancellation.js';
 import { isInfrastructure, methodInfo } from './method.js';
 import { statusName } from './status-names.js';
 
 /** Codes that mean the server failed, as opposed to the caller asking for something wrong. */
 const serverFaultCodes = new Set([status.UNKNOWN, status.INTERNAL, status.UNIMPLEMENTED, status.DATA_LOSS]);
 
-/** One JSON line per finished call: method, code, duration and peer. */
-export function loggingInterceptor(logger: Logger): ServerInterceptor {
-  return (definition, call) => {
-    const { path, type } = methodInfo(definition);
-    const started = performance.now();
-    const startedAt = Date.now();
-    // Read now: once the client has gone, its connection may be too.
-    const peer = call.getPeer();
-    let metadata: Metadata | undefined;
-    let finished = false;
-    const log = (callStatus: Pick<StatusObject, 'code' | 'details'>) => {
-      if (finished) return;
-      finished = true;
-      const line = {
-        method: path,
-        grpc_type: type,
-        code: statusName(callStatus.code),
-        duration_ms: Math.round((performance.now() - started) * 100) / 100,
-        peer,
-        ...(callStatus.code === status.OK ? {} : { details: callStatus.details }),
+type Definition = Parameters<typeof methodInfo>[0];
+
+/**
+ * The access log: one JSON line per finished call, with its method, code,
+ * duration and peer (and the trace, from the logger's mixin). Each method
+ * gets a child logger once, so its method and type are serialised once, not
+ * on every line. Server faults are errors; health and reflection are debug.
+ */
+export function callLog(logger: Logger): (definition: Definition) => (
+  callStatus: Pick<StatusObject, 'code' | 'details'>,
+  durationMs: number,
+  peer: string,
+) => void {
+  const byPath = new Map<string, ReturnType<ReturnType<typeof callLog>>>();
+  return (definition) => {
+    let log = byPath.get(definition.path);
+    if (log === undefined) {
+      const { path, type } = methodInfo(definition);
+      const methodLogger = logger.child({ method: path, grpc_type: type });
+      const infrastructure = isInfrastructure(path);
+      log = (callStatus, durationMs, peer) => {
+        const line: Record<string, unknown> = {
+          code: statusName(callStatus.code),
+          duration_ms: Math.round(durationMs * 100) / 100,
+          peer,
+        };
+        if (callStatus.code !== status.OK) line['details'] = callStatus.details;
+        if (infrastructure) methodLogger.debug(line, 'call finished');
+        else if (serverFaultCodes.has(callStatus.code)) methodLogger.error(line, 'call failed');
+        else methodLogger.info(line, 'call finished');
       };
-      if (isInfrastructure(path)) logger.debug(line, 'call finished');
-      else if (serverFaultCodes.has(callStatus.code)) logger.error(line, 'call failed');
-      else logger.info(line, 'call finished');
-    };
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((received, next) => {
-        metadata = received;
-        next(received);
-      })
-      .withOnCancel(() => {
-        if (finished) return;
-        // No status was sent: the client cancelled, or the deadline passed.
-        const ended = cancellationStatus({ deadline: call.getDeadline(), startedAt });
-        const callTrace = metadata && callTraceOf(metadata);
-        if (callTrace) withContext(callTrace.finish(ended), () => log(ended));
-        else log(ended);
-      })
-      .build();
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendStatus((callStatus, next) => {
-        log(callStatus);
-        next(callStatus);
-      })
-      .build();
-    return new ServerInterceptingCall(call, responder);
+      byPath.set(definition.path, log);
+    }
+    return log;
   };
 }

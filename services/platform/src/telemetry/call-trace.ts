@@ -123,8 +123,10 @@ export function callTraceOf(metadata: Metadata): CallTrace | undefined {
 
 /** Called by the handler adapters as a handler starts. */
 export function attachActiveSpan(metadata: Metadata): void {
+  const callTrace = traces.get(metadata);
+  if (callTrace === undefined) return;
   const span = trace.getActiveSpan();
-  if (span) traces.get(metadata)?.attachHandlerSpan(span);
+  if (span) callTrace.attachHandlerSpan(span);
 }
 
 /** Runs `fn` with `ctx` active, so logs and exemplars inside it carry its trace. */

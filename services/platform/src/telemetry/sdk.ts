@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { markTracingStarted } from './state.js';
 
 /**
  * Starts the OpenTelemetry SDK from the standard OTEL_* variables:
@@ -52,6 +53,7 @@ export async function startTelemetry(): Promise<void> {
     logRecordProcessors: [],
   });
   sdk.start();
+  markTracingStarted();
 }
 
 /** The service's name and version from the package.json beside its main module (services/<name>/dist/src/main.js). */
