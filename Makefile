@@ -42,7 +42,7 @@ load: ## Open-loop GetUserHome load on the running system (RATE=100 DURATION=30 
 scenario: build ## Every failure scenario, defenses on and off, into a report under reports/ (SCENARIO=name for one)
 	@npm run -s scenario
 
-bench: build ## Throughput and latency of each layer against a bare grpc-js echo, into BENCHMARKS.md
+bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, and each service's footprint, into BENCHMARKS.md (PROFILE=1 to profile)
 	@npm run -s bench
 
 fault-on: ## Inject a fault on every recommendation replica (DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50, HANG=1)

@@ -1,40 +1,124 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runToExit } from '@demo/platform/testing';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // A few seconds of `make bench` (the full run is a benchmark, not a test):
-// it must measure with ghz and the open-loop generator and write its table.
+// it must measure with ghz, closed loop and at a constant rate, read the
+// services' CPU, and write its table, targets, footprint and report.
 const runner = fileURLToPath(new URL('../src/bench/run.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
-test('a short bench run measures the ceiling, one service and GetUserHome, and writes the table', async () => {
-  const output = join(mkdtempSync(join(tmpdir(), 'bench-')), 'BENCHMARKS.md');
+/** The cells of each row of the first table whose header starts with `| ${first} |`. */
+function tableRows(markdown: string, first: string): string[][] {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`| ${first} |`));
+  assert.ok(start >= 0, `a table starting with "${first}" in:\n${markdown}`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('| ')) break;
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows;
+}
+
+test('a short bench run measures CPU per call, throughput and latency of the ceiling, one service and GetUserHome, and writes the table, targets and footprint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const output = join(dir, 'BENCHMARKS.md');
   const { code, output: log } = await runToExit(runner, {
     cwd: root,
     env: {
       BENCH_SECONDS: '1',
       REPEATS: '1',
       RSS_SECONDS: '0',
+      FOOTPRINT_SECONDS: '2',
       CASES: 'ceiling,platform-off,home-10',
       OUTPUT: output,
+      REPORTS_DIR: dir,
     },
     timeoutMs: 120_000,
   });
   assert.equal(code, 0, log);
 
-  const table = readFileSync(output, 'utf8');
-  const rows = table
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| case') && !line.startsWith('| ---'));
-  assert.equal(rows.length, 3, table);
+  const markdown = readFileSync(output, 'utf8');
+  const header = markdown.split('\n').find((line) => line.startsWith('| case |')) ?? '';
+  const columns = header
+    .split('|')
+    .slice(1, -1)
+    .map((cell) => cell.trim());
+  const rows = tableRows(markdown, 'case');
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    [
+      'bare grpc-js echo, no interceptors (the ceiling)',
+      'user GetUser, full platform, telemetry off',
+      'GetUserHome, telemetry at 10% sampling',
+    ],
+  );
+  // The first column of that name: "× echo" is there twice, the first beside the CPU per call at the fixed rate.
+  const cell = (row: string[], column: string) => row[columns.indexOf(column)] ?? '';
   for (const row of rows) {
-    const throughput = Number(row.split('|')[2]?.trim());
-    assert.ok(throughput > 0, `a measured throughput in: ${row}`);
+    for (const column of ['CPU µs/call', 'CPU µs/call at max', 'max req/s', 'fixed rate', 'achieved']) {
+      assert.ok(Number(cell(row, column)) > 0, `${column} a number above 0 in: ${row.join(' | ')}`);
+    }
+    assert.ok(Number(cell(row, '× echo')) > 0, `× echo a number in: ${row.join(' | ')}`);
+    assert.match(cell(row, 'ghz CPU'), /^\d+%$/);
+    assert.ok(Number(cell(row, 'p99 ms')) > 0, `p99 a number in: ${row.join(' | ')}`);
+    assert.match(cell(row, 'errors'), /^(0|([A-Za-z ]+ \d+)(, [A-Za-z ]+ \d+)*)$/);
   }
-  assert.match(table, /\| bare grpc-js echo, no interceptors \(the ceiling\) \| \d+ \| 100% \|/);
-  assert.match(table, /## Targets/);
+  assert.equal(cell(rows[0] ?? [], '× echo'), '1.00');
+  assert.equal(cell(rows[0] ?? [], 'vs echo'), '100%');
+
+  const targets = markdown.slice(markdown.indexOf('## Targets')).split('\n## ')[0] ?? '';
+  for (const target of [
+    /full platform on one service \(telemetry off\)/,
+    /GetUserHome, telemetry off/,
+    /telemetry at 10% sampling adds/,
+    /every trace sampled \(100%\)/,
+    /the degraded path \(breaker open\)/,
+    /RSS flat/,
+    /zero failed calls in every case/,
+    /the load generator had headroom/,
+  ]) {
+    assert.match(targets, new RegExp(`^- (PASS|FAIL|SKIP) .*${target.source}`, 'm'));
+  }
+  assert.match(
+    targets,
+    /^- (PASS|FAIL) full platform on one service .*: \d+\.\d+x the CPU per call, \d+% of the throughput$/m,
+  );
+  assert.match(targets, /^- SKIP RSS flat .*: not measured: RSS_SECONDS=0$/m);
+
+  const footprint = tableRows(markdown, 'process');
+  assert.deepEqual(
+    footprint.map((row) => row[0]),
+    ['aggregator', 'user', 'recommendation-a', 'recommendation-b'],
+  );
+  for (const row of footprint) {
+    assert.ok(
+      row.slice(1, 5).every((value) => Number(value) >= 0 && value !== ''),
+      `numbers in: ${row.join(' | ')}`,
+    );
+    assert.match(row[5] ?? '', /^\d+m \/ \d+Mi$/, 'the chart requests');
+  }
+
+  const reportFile = readdirSync(dir).find((file) => /^bench-.*\.json$/.test(file));
+  assert.ok(reportFile, `a report in ${dir}`);
+  const report = JSON.parse(readFileSync(join(dir, reportFile), 'utf8')) as {
+    cases: { name: string; fixedRate: { errorMessages: object; p99: number }[] }[];
+  };
+  assert.deepEqual(
+    report.cases.map((c) => c.name),
+    ['ceiling', 'platform-off', 'home-10'],
+  );
+  assert.ok(
+    report.cases.every((c) => c.fixedRate.every((run) => run.p99 > 0 && typeof run.errorMessages === 'object')),
+  );
 });

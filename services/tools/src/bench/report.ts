@@ -1,0 +1,283 @@
+// BENCHMARKS.md from what `make bench` measured: the table, how each
+// column is measured, the targets with their figures, the footprint and
+// (with PROFILE=1) where the CPU went.
+import { formatMs } from '../load/open-loop.js';
+import type { Footprint } from './footprint.js';
+import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
+
+export interface BenchReport {
+  date: string;
+  machine: { cores: number; cpuModel: string; memoryGiB: number };
+  versions: { node: string; grpc: string; ghz: string };
+  /** taskset's CPU lists; undefined on one core, where services and load share it. */
+  placement: { serviceCpus: string | undefined; loadCpus: string | undefined };
+  config: {
+    seconds: number;
+    repeats: number;
+    rssSeconds: number;
+    concurrency: number;
+    footprintSeconds: number;
+    profile: boolean;
+  };
+  /** How long `make bench` takes at the defaults. */
+  expectedMinutes: number;
+  cases: CaseResult[];
+  targets: TargetResult[];
+  footprint: Footprint | undefined;
+  profiles: { label: string; lines: string[] }[];
+}
+
+export interface TargetResult {
+  /** SKIP when a case it needs was not run. */
+  verdict: 'PASS' | 'FAIL' | 'SKIP';
+  text: string;
+  figures: string;
+}
+
+const percent = (x: number) => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(0)}%`);
+const multiple = (x: number) => (Number.isNaN(x) ? '-' : `${x.toFixed(2)}x`);
+const formatUs = (us: number) => (Number.isFinite(us) ? (us < 100 ? us.toFixed(1) : us.toFixed(0)) : '-');
+const runCount = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+const mib = (kb: number) => (Number.isNaN(kb) ? '-' : (kb / 1024).toFixed(0));
+
+/** Every run of a case: warm-up, closed loop, fixed rate and the memory run. */
+const runsOf = (c: CaseResult): RunFigures[] => [
+  c.warmUp,
+  ...c.closedLoop,
+  ...c.fixedRate,
+  ...(c.rss ? [c.rss.run] : []),
+];
+const fixedRunsOf = (c: CaseResult): FixedRateRun[] => [...c.fixedRate, ...(c.rss ? [c.rss.run] : [])];
+
+/** Failed calls by status over every run of a case. */
+export function caseFailures(c: CaseResult): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const run of runsOf(c)) {
+    for (const [status, count] of Object.entries(run.failures)) total[status] = (total[status] ?? 0) + count;
+  }
+  return total;
+}
+
+/** "Unavailable 3, DeadlineExceeded 1", most first; "0" when none failed. */
+export function formatFailures(failures: Record<string, number>): string {
+  const entries = Object.entries(failures).sort(([, a], [, b]) => b - a);
+  return entries.length === 0 ? '0' : entries.map(([status, count]) => `${status} ${count}`).join(', ');
+}
+
+/** The run furthest from its asked rate, and the busiest generator, over every fixed-rate run. */
+function worstGenerator(runs: readonly FixedRateRun[]) {
+  const offBy = (run: FixedRateRun) => Math.abs(run.achievedRate / run.rate - 1);
+  const furthest = runs.reduce<FixedRateRun | undefined>(
+    (worst, run) => (!worst || offBy(run) > offBy(worst) ? run : worst),
+    undefined,
+  );
+  return {
+    achievedRate: furthest?.achievedRate ?? Number.NaN,
+    offBy: furthest ? offBy(furthest) : Number.NaN,
+    // A run without a reading of ghz's CPU makes the whole NaN: headroom not shown is not headroom.
+    generatorCpu:
+      runs.length === 0 ? Number.NaN : runs.reduce((max, run) => Math.max(max, run.generatorCpu), -Infinity),
+  };
+}
+
+export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
+  const byName = new Map(cases.map((c) => [c.name, c]));
+  const target = (
+    text: string,
+    needs: string[],
+    judge: (get: (name: string) => CaseResult) => { pass: boolean; figures: string },
+  ): TargetResult => {
+    const missing = needs.filter((name) => !byName.has(name));
+    if (missing.length > 0) return { verdict: 'SKIP', text, figures: `not measured: needs ${missing.join(', ')}` };
+    const { pass, figures } = judge((name) => {
+      const result = byName.get(name);
+      if (!result) throw new Error(`no result for ${name}`);
+      return result;
+    });
+    return { verdict: pass ? 'PASS' : 'FAIL', text, figures };
+  };
+  // CPU per call at the fixed rate: the services at half their capacity, as in production.
+  const cpu = (c: CaseResult) => c.fixedRateCpuUsPerCall;
+  const everyCase = cases.map((c) => c.name);
+
+  return [
+    target(
+      "full platform on one service (telemetry off): at most 1.2x the echo's CPU per call and at least 85% of its throughput",
+      ['ceiling', 'platform-off'],
+      (get) => {
+        const cpuMultiple = cpu(get('platform-off')) / cpu(get('ceiling'));
+        const throughput = get('platform-off').rps / get('ceiling').rps;
+        return {
+          pass: cpuMultiple <= 1.2 && throughput >= 0.85,
+          figures: `${multiple(cpuMultiple)} the CPU per call, ${percent(throughput)} of the throughput`,
+        };
+      },
+    ),
+    target(
+      "GetUserHome, telemetry off: at most 6x the echo's CPU per call (summed over its four processes) and at least 15% of its throughput",
+      ['ceiling', 'home-off'],
+      (get) => {
+        const cpuMultiple = cpu(get('home-off')) / cpu(get('ceiling'));
+        const throughput = get('home-off').rps / get('ceiling').rps;
+        return {
+          pass: cpuMultiple <= 6 && throughput >= 0.15,
+          figures: `${multiple(cpuMultiple)} the CPU per call, ${percent(throughput)} of the throughput`,
+        };
+      },
+    ),
+    target(
+      'telemetry at 10% sampling adds at most 10% CPU per GetUserHome call and costs at most 15% of its throughput',
+      ['home-off', 'home-10'],
+      (get) => {
+        const added = cpu(get('home-10')) / cpu(get('home-off')) - 1;
+        // Printed as the loss: 44% lost reads "costs 44%", not the 56% kept.
+        const lost = 1 - get('home-10').rps / get('home-off').rps;
+        return {
+          pass: added <= 0.1 && lost <= 0.15,
+          figures: `adds ${percent(added)} CPU per call, costs ${percent(lost)} of the throughput`,
+        };
+      },
+    ),
+    target(
+      'every trace sampled (100%) costs at most 35% of GetUserHome throughput (against telemetry off)',
+      ['home-off', 'home-100'],
+      (get) => {
+        const lost = 1 - get('home-100').rps / get('home-off').rps;
+        return { pass: lost <= 0.35, figures: `costs ${percent(lost)}` };
+      },
+    ),
+    target(
+      'the degraded path (breaker open) at least as fast as the healthy path (10%): throughput, and CPU per call no higher',
+      ['home-10', 'home-degraded'],
+      (get) => {
+        const throughput = get('home-degraded').rps / get('home-10').rps;
+        const cpuMultiple = cpu(get('home-degraded')) / cpu(get('home-10'));
+        return {
+          pass: throughput >= 1 && cpuMultiple <= 1,
+          figures: `${percent(throughput)} of the throughput, ${multiple(cpuMultiple)} the CPU per call`,
+        };
+      },
+    ),
+    rssTarget(byName.get('home-10')),
+    target(
+      'zero failed calls in every case, the degraded one too (it degrades, it does not fail)',
+      everyCase,
+      (get) => {
+        const failed = everyCase
+          .map((name) => [name, formatFailures(caseFailures(get(name)))] as const)
+          .filter(([, text]) => text !== '0');
+        return {
+          pass: failed.length === 0,
+          figures: failed.length === 0 ? 'none' : failed.map(([name, text]) => `${name}: ${text}`).join('; '),
+        };
+      },
+    ),
+    target(
+      'the load generator had headroom in every fixed-rate run: ghz below 70% of its core, the achieved rate within 2% of the asked',
+      everyCase,
+      (get) => {
+        const worst = worstGenerator(everyCase.flatMap((name) => fixedRunsOf(get(name))));
+        return {
+          pass: worst.generatorCpu < 0.7 && worst.offBy <= 0.02,
+          figures: `ghz at most ${percent(worst.generatorCpu)} of its core, the achieved rate at most ${(worst.offBy * 100).toFixed(1)}% off`,
+        };
+      },
+    ),
+  ];
+}
+
+function rssTarget(home: CaseResult | undefined): TargetResult {
+  const text = 'RSS flat over the memory run at the fixed rate: at most 10% growth, per process';
+  if (!home) return { verdict: 'SKIP', text, figures: 'not measured: needs home-10' };
+  if (!home.rss) return { verdict: 'SKIP', text, figures: 'not measured: RSS_SECONDS=0' };
+  const growth = home.rss.processes.map((p) => ({ name: p.name, growth: p.lateKb / p.earlyKb - 1 }));
+  return {
+    verdict: growth.every((g) => g.growth <= 0.1) ? 'PASS' : 'FAIL',
+    text,
+    figures: `after ${home.rss.seconds} s at ${home.rss.run.rate} req/s against after ${Math.min(10, home.rss.seconds / 2)} s: ${growth.map((g) => `${g.name} ${(g.growth * 100).toFixed(1)}%`).join(', ')}`,
+  };
+}
+
+export function benchmarksMarkdown(report: BenchReport, reportFile: string): string[] {
+  const { config } = report;
+  const ceiling = report.cases.find((c) => c.name === 'ceiling');
+  return [
+    '# Benchmarks',
+    '',
+    `Measured ${report.date.slice(0, 10)} by \`make bench\` on ${report.machine.cores} cores (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB;`,
+    `Node ${report.versions.node}, @grpc/grpc-js ${report.versions.grpc}, ghz ${report.versions.ghz}. ${report.placement.serviceCpus ? `Services pinned to CPU ${report.placement.serviceCpus}, the load (ghz, and this harness with the OTLP receiver) to CPU ${report.placement.loadCpus}.` : 'One core: services and load share it.'}`,
+    ...(config.profile
+      ? [
+          '',
+          '**Measured with `PROFILE=1`: every service ran under the CPU profiler, so every figure is worse than without it.**',
+        ]
+      : []),
+    '',
+    ...columnNotes(report),
+    '',
+    '| case | CPU µs/call | × echo | CPU µs/call at max | × echo | max req/s | vs echo | runs | fixed rate | achieved | ghz CPU | p50 ms | p99 ms | p99.9 ms | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...report.cases.map((c) => {
+      const generator = worstGenerator(fixedRunsOf(c));
+      return `| ${[
+        c.label,
+        formatUs(c.fixedRateCpuUsPerCall),
+        ceiling ? (c.fixedRateCpuUsPerCall / ceiling.fixedRateCpuUsPerCall).toFixed(2) : '-',
+        formatUs(c.cpuUsPerCall),
+        ceiling ? (c.cpuUsPerCall / ceiling.cpuUsPerCall).toFixed(2) : '-',
+        Math.round(c.rps),
+        ceiling ? percent(c.rps / ceiling.rps) : '-',
+        c.closedLoop.map((r) => Math.round(r.rps)).join(', '),
+        c.rate,
+        Math.round(generator.achievedRate),
+        percent(generator.generatorCpu),
+        formatMs(c.p50),
+        formatMs(c.p99),
+        formatMs(c.p999),
+        formatFailures(caseFailures(c)),
+      ].join(' | ')} |`;
+    }),
+    '',
+    '## Targets',
+    '',
+    ...report.targets.map((t) => `- ${t.verdict} ${t.text}: ${t.figures}`),
+    ...(report.footprint ? ['', ...footprintLines(report.footprint)] : []),
+    ...report.profiles.flatMap((p) => ['', `## Profile: ${p.label}`, '', ...p.lines]),
+    '',
+    `Reproduce with \`make bench\` (about ${report.expectedMinutes} minutes); \`BENCH_SECONDS\`, \`REPEATS\`, \`RSS_SECONDS\`, \`FOOTPRINT_SECONDS\` and \`CASES\` shorten it, and \`PROFILE=1\` profiles every service (reports/bench-profiles/). Every figure, each failed call's message included, is in ${reportFile}.`,
+    '',
+  ];
+}
+
+function columnNotes(report: BenchReport): string[] {
+  const { config } = report;
+  return [
+    'How each column is measured:',
+    '',
+    "- **CPU µs/call**: the CPU time (user + system, every thread, from `/proc/<pid>/stat` in 10 ms clock ticks) of every process of the case, read before and after each run at the fixed rate, over the calls answered in it, summed over the processes (four for GetUserHome); median of the runs. The services are then at about half their capacity, as in production, and the targets use this figure. **× echo**: over the echo's.",
+    '- **CPU µs/call at max**: the same over the closed-loop runs. Times the throughput it gives the cores the services used: less than all of theirs means the load or the machine, not the services, set the maximum.',
+    `- **max req/s**: ghz, closed loop, ${config.concurrency} workers on 4 connections, ${config.seconds} s, median of ${runCount(config.repeats)} (**runs**) after a warm-up.`,
+    `- **fixed rate**: half of that, sent by ghz at a constant rate (\`--rps\`, 4 connections, workers for 50 ms of calls in flight, 50 to 1000) for ${config.seconds} s, ${runCount(config.repeats)}${config.rssSeconds > 0 ? `, and for ${config.rssSeconds} s more for the memory check of GetUserHome at 10%` : ''}.`,
+    "- **achieved**: the calls ghz sent a second, from its first send to its last, in the run furthest from the asked rate; **ghz CPU**: ghz's own CPU while the calls went out (polled from /proc every 100 ms), as a share of its one core, in its busiest run.",
+    "- **p50, p99, p99.9**: latency from each call's scheduled send time (call i due i / rate after the first, as ghz's pacer releases them), not from when ghz got to send it, so a late send counts against the latency; median of the runs.",
+    '- **errors**: the calls that came back with a status other than OK in every run of the case, the warm-up too, by status.',
+  ];
+}
+
+function footprintLines(footprint: Footprint): string[] {
+  const resources = (r: { cpu: string; memory: string } | undefined) => (r ? `${r.cpu} / ${r.memory}` : '-');
+  return [
+    '## Footprint',
+    '',
+    `Each process of GetUserHome (telemetry at 10% to the OTLP receiver), idle over ${footprint.idleSeconds} s from ${footprint.idleSeconds} s after the start, then at ${footprint.rate} GetUserHome/s (ghz, constant rate) over ${footprint.loadSeconds} s; CPU in millicores, RSS at the end of each. Beside them, what the chart (helm/grpc-demo/values.yaml) requests and limits, CPU / memory. These are plain processes without the pod's memory limit, from which Node sizes its heap in the cluster, so their RSS can be higher than a pod's.`,
+    '',
+    `| process | idle RSS MiB | idle CPU m | RSS MiB at ${footprint.rate}/s | CPU m at ${footprint.rate}/s | chart requests | chart limits |`,
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    ...footprint.processes.map(
+      (p) =>
+        `| ${[p.name, mib(p.idle.rssKb), Math.round(p.idle.millicores), mib(p.loaded.rssKb), Math.round(p.loaded.millicores), resources(p.chart?.requests), resources(p.chart?.limits)].join(' | ')} |`,
+    ),
+    '',
+    `Failed calls at ${footprint.rate}/s: ${formatFailures(footprint.failures)}.`,
+  ];
+}
