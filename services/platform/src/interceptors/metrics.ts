@@ -21,7 +21,7 @@ export class MethodMetrics {
   readonly #received: CounterSlot;
   readonly #sent: CounterSlot;
   /** By status code, made on the code's first use. */
-  readonly #handled: CounterSlot[] = [];
+  readonly #handled: (CounterSlot | undefined)[] = [];
 
   constructor(metrics: GrpcServerMetrics | GrpcClientMetrics, definition: Definition) {
     this.#metrics = metrics;
