@@ -14,11 +14,11 @@ type Definition = Parameters<typeof methodInfo>[0];
  * gets a child logger once, so its method and type are serialised once, not
  * on every line. Server faults are errors; health and reflection are debug.
  */
-export function callLog(logger: Logger): (definition: Definition) => (
-  callStatus: Pick<StatusObject, 'code' | 'details'>,
-  durationMs: number,
-  peer: string,
-) => void {
+export function callLog(
+  logger: Logger,
+): (
+  definition: Definition,
+) => (callStatus: Pick<StatusObject, 'code' | 'details'>, durationMs: number, peer: string) => void {
   const byPath = new Map<string, ReturnType<ReturnType<typeof callLog>>>();
   return (definition) => {
     let log = byPath.get(definition.path);

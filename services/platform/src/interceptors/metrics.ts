@@ -56,7 +56,9 @@ export class MethodMetrics {
 }
 
 /** The MethodMetrics of each method, made on its first call. */
-export function methodMetrics(metrics: GrpcServerMetrics | GrpcClientMetrics): (definition: Definition) => MethodMetrics {
+export function methodMetrics(
+  metrics: GrpcServerMetrics | GrpcClientMetrics,
+): (definition: Definition) => MethodMetrics {
   const byPath = new Map<string, MethodMetrics>();
   return (definition) => {
     let recorder = byPath.get(definition.path);
