@@ -1,6 +1,7 @@
 // One case of `make bench`, measured: maximum throughput (closed loop),
-// then latency at half of it (constant rate), every run repeated; around
-// each run, the CPU time every process of the case used, per call answered.
+// then latency at half of it (constant rate), then CPU at the rate common to
+// every case, every run repeated; around each run, the CPU time every
+// process of the case used, per call answered.
 import type { Target } from './cases.js';
 import {
   fixedRateFigures,
@@ -20,6 +21,14 @@ export interface MeasureOptions {
   placement: GhzPlacement;
   /** A run this long at the fixed rate, for memory growth; 0 for none. */
   rssSeconds: number;
+  /**
+   * The one rate every case's CPU per call is compared at. A process's CPU
+   * per call falls as its rate rises (more calls share each wake-up of its
+   * event loop, each read and each write), so figures taken at each case's
+   * own rate would compare the echo at thousands a second with GetUserHome
+   * at hundreds, and charge GetUserHome for the difference.
+   */
+  cpuRate: number;
 }
 
 /** What every run keeps: how many calls came back, what the services spent on them, and what failed. */
@@ -53,12 +62,17 @@ export interface CaseResult {
   warmUp: ClosedLoopRun;
   closedLoop: ClosedLoopRun[];
   fixedRate: FixedRateRun[];
+  /** At the rate common to every case. */
+  cpuRuns: FixedRateRun[];
   rss?: RssCheck | undefined;
   /** Medians of the repeats. */
   rps: number;
   cpuUsPerCall: number;
   rate: number;
   fixedRateCpuUsPerCall: number;
+  cpuRate: number;
+  /** CPU per call at cpuRate: the figure the targets compare. */
+  cpuRateCpuUsPerCall: number;
   p50: number;
   p99: number;
   p999: number;
@@ -94,6 +108,8 @@ export async function measureCase(
   const rate = Math.max(1, Math.round(median(closedRuns.map((r) => r.rps)) / 2));
   const fixedRuns: FixedRateRun[] = [];
   for (let i = 0; i < options.repeats; i += 1) fixedRuns.push(await fixedRate(options.seconds, rate));
+  const cpuRuns: FixedRateRun[] = [];
+  for (let i = 0; i < options.repeats; i += 1) cpuRuns.push(await fixedRate(options.seconds, options.cpuRate));
 
   let rss: RssCheck | undefined;
   if (options.rssSeconds > 0) {
@@ -119,11 +135,14 @@ export async function measureCase(
     warmUp,
     closedLoop: closedRuns,
     fixedRate: fixedRuns,
+    cpuRuns,
     rss,
     rps: median(closedRuns.map((r) => r.rps)),
     cpuUsPerCall: median(closedRuns.map((r) => r.cpuUsPerCall)),
     rate,
     fixedRateCpuUsPerCall: median(fixedRuns.map((r) => r.cpuUsPerCall)),
+    cpuRate: options.cpuRate,
+    cpuRateCpuUsPerCall: median(cpuRuns.map((r) => r.cpuUsPerCall)),
     p50: median(fixedRuns.map((r) => r.p50)),
     p99: median(fixedRuns.map((r) => r.p99)),
     p999: median(fixedRuns.map((r) => r.p999)),
