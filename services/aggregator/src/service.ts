@@ -15,14 +15,16 @@ export function aggregatorHandlers(
 ): AggregatorServiceHandlers {
   return {
     GetUserHome: rpc.unary(async (request, ctx) => {
-      // The switches this call ran under, so a trace says which defenses were on.
-      trace.getActiveSpan()?.setAttributes(defenseAttributes(deps.defenses()));
+      // The switches this call ran under, so a trace says which defenses were
+      // on; worked out only for a span that is recorded (sampled).
+      const span = trace.getActiveSpan();
+      if (span?.isRecording()) span.setAttributes(defenseAttributes(deps.defenses()));
       const home = await deps.home.getUserHome(
         { userId: request.userId, recommendationLimit: request.recommendationLimit },
         { deadline: ctx.deadline, signal: ctx.signal },
       );
       // On the call's server span, so degraded answers can be found in Jaeger.
-      trace.getActiveSpan()?.setAttribute('degraded', home.degraded);
+      span?.setAttribute('degraded', home.degraded);
       return home;
     }),
   };
