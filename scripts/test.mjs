@@ -10,6 +10,11 @@ if (files.length === 0) {
 }
 const filter = process.argv.slice(2);
 const selected = filter.length > 0 ? files.filter((f) => filter.some((part) => f.includes(part))) : files;
+// node --test given no file would look for tests everywhere, sources included.
+if (selected.length === 0) {
+  console.error(`no compiled test file matches ${filter.join(', ')}`);
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=120000', ...selected], {
   stdio: 'inherit',
 });
