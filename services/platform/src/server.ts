@@ -53,8 +53,9 @@ export interface GrpcServerOptions {
 }
 
 /**
- * The server every service runs: health, reflection, the interceptor chain
- * (logging, metrics, replica header, auth, then the service's own), connection
+ * The server every service runs: health, reflection, the call pipeline
+ * (metrics, admission, logging, replica header, trace bookkeeping, auth, then
+ * the service's own interceptors), connection
  * age limits and graceful shutdown.
  */
 export class GrpcServer {
@@ -73,6 +74,7 @@ export class GrpcServer {
   #ready = true;
   #started = false;
   #port = 0;
+  /** Named once the port is bound (start()): every answer carries it. */
   #replica: string | undefined;
 
   constructor(options: GrpcServerOptions) {
@@ -152,8 +154,6 @@ export class GrpcServer {
 
   /** This replica's name, as callers see it in the `served-by` header. */
   get replica(): string {
-    // Made once the port is known: every answer names it.
-    this.#replica ??= this.#started ? (this.#options.podName ?? `${this.#options.host}:${this.#port}`) : undefined;
     return this.#replica ?? this.#options.podName ?? `${this.#options.host}:${this.#port}`;
   }
 
@@ -188,6 +188,7 @@ export class GrpcServer {
       });
     });
     this.#started = true;
+    this.#replica = this.#options.podName ?? `${host}:${this.#port}`;
     this.#publishHealth();
     this.#options.logger.info(
       { address: `${host}:${this.#port}`, replica: this.replica, services: this.#serviceNames },

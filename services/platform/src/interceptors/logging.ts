@@ -8,18 +8,21 @@ const serverFaultCodes = new Set([status.UNKNOWN, status.INTERNAL, status.UNIMPL
 
 type Definition = Parameters<typeof methodInfo>[0];
 
+/** Writes one finished call's line. */
+export type CallLogLine = (
+  callStatus: Pick<StatusObject, 'code' | 'details'>,
+  durationMs: number,
+  peer: string,
+) => void;
+
 /**
  * The access log: one JSON line per finished call, with its method, code,
  * duration and peer (and the trace, from the logger's mixin). Each method
  * gets a child logger once, so its method and type are serialised once, not
  * on every line. Server faults are errors; health and reflection are debug.
  */
-export function callLog(
-  logger: Logger,
-): (
-  definition: Definition,
-) => (callStatus: Pick<StatusObject, 'code' | 'details'>, durationMs: number, peer: string) => void {
-  const byPath = new Map<string, ReturnType<ReturnType<typeof callLog>>>();
+export function callLog(logger: Logger): (definition: Definition) => CallLogLine {
+  const byPath = new Map<string, CallLogLine>();
   return (definition) => {
     let log = byPath.get(definition.path);
     if (log === undefined) {

@@ -9,7 +9,7 @@ import { traceExemplar } from '../metrics.js';
 import { beginCallTrace, withContext, type CallTrace } from '../telemetry/call-trace.js';
 import type { Refusal } from './auth.js';
 import { cancellationStatus } from './cancellation.js';
-import type { callLog } from './logging.js';
+import type { CallLogLine } from './logging.js';
 import { isInfrastructure } from './method.js';
 import type { MethodMetrics } from './metrics.js';
 import { servedByHeader } from './served-by.js';
@@ -26,7 +26,7 @@ export interface AdmissionGate {
 
 export interface PipelineOptions {
   metricsOf: (definition: ServerMethodDefinition<unknown, unknown>) => MethodMetrics;
-  logOf: ReturnType<typeof callLog>;
+  logOf: (definition: ServerMethodDefinition<unknown, unknown>) => CallLogLine;
   /** This replica's name, for the served-by header. */
   replica: () => string;
   admission?: AdmissionGate | undefined;
@@ -76,9 +76,10 @@ export function platformInterceptor(options: PipelineOptions): ServerInterceptor
     let finished = false;
 
     const record = (callStatus: Pick<StatusObject, 'code' | 'details'>) => {
+      const elapsedMs = performance.now() - started;
       // Inside the call's trace context, so the exemplar and the log line name its trace.
-      metrics.finished(callStatus.code, (performance.now() - started) / 1000, traceExemplar());
-      if (!shed) log(callStatus, performance.now() - started, peer);
+      metrics.finished(callStatus.code, elapsedMs / 1000, traceExemplar());
+      if (!shed) log(callStatus, elapsedMs, peer);
     };
     /** The call is over; whichever of its status or its cancellation comes first says how. */
     const finish = (callStatus: Pick<StatusObject, 'code' | 'details'>, inHandlerContext: boolean) => {
