@@ -119,8 +119,9 @@ test('a short bench run measures CPU per call, throughput and latency of the cei
 
   const reportFile = readdirSync(dir).find((file) => /^bench-.*\.json$/.test(file));
   assert.ok(reportFile, `a report in ${dir}`);
+  type Run = { errorMessages: object; p99: number; cpuUsPerCall: number; rate: number };
   const report = JSON.parse(readFileSync(join(dir, reportFile), 'utf8')) as {
-    cases: { name: string; fixedRate: { errorMessages: object; p99: number }[] }[];
+    cases: { name: string; fixedRate: Run[]; cpuRuns: Run[]; referenceRuns: Run[]; cpuRateVsEcho: number }[];
   };
   assert.deepEqual(
     report.cases.map((c) => c.name),
@@ -129,4 +130,18 @@ test('a short bench run measures CPU per call, throughput and latency of the cei
   assert.ok(
     report.cases.every((c) => c.fixedRate.every((run) => run.p99 > 0 && typeof run.errorMessages === 'object')),
   );
+  // Beside each run of a case at the common rate, one of the reference echo
+  // at that rate; × echo is the case's CPU per call over the echo's there.
+  const [ceiling, ...others] = report.cases;
+  assert.deepEqual(ceiling?.referenceRuns, [], 'the echo is not compared with itself');
+  for (const c of others) {
+    const [run] = c.cpuRuns;
+    const [echo] = c.referenceRuns;
+    assert.ok(run && echo && c.referenceRuns.length === 1, `${c.name}: one reference run beside its one run`);
+    assert.equal(echo.rate, run.rate, `${c.name}: the echo at the same rate`);
+    assert.ok(echo.cpuUsPerCall > 0);
+    assert.equal(c.cpuRateVsEcho, run.cpuUsPerCall / echo.cpuUsPerCall);
+    const row = rows[report.cases.indexOf(c)] ?? [];
+    assert.equal(cell(row, '× echo'), c.cpuRateVsEcho.toFixed(2), `${c.name}: the × echo column`);
+  }
 });

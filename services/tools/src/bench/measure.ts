@@ -1,7 +1,8 @@
 // One case of `make bench`, measured: maximum throughput (closed loop),
 // then latency at half of it (constant rate), then CPU at the rate common to
-// every case, every run repeated; around each run, the CPU time every
-// process of the case used, per call answered.
+// every case, each of those runs followed by one of the reference echo
+// server, every run repeated; around each run, the CPU time every process
+// of the case used, per call answered.
 import type { Target } from './cases.js';
 import {
   fixedRateFigures,
@@ -29,6 +30,15 @@ export interface MeasureOptions {
    * at hundreds, and charge GetUserHome for the difference.
    */
   cpuRate: number;
+  /**
+   * The echo server, running for the whole bench and measured at cpuRate
+   * right after each of the case's runs there. What one call costs at a low
+   * rate on a shared VM drifts by a quarter over the minutes between cases
+   * (the echo cost 253 µs a call in one run and 200 in the next), so each
+   * case is compared with the echo measured beside it, not minutes before.
+   * Absent for the echo case itself.
+   */
+  reference?: Target | undefined;
 }
 
 /** What every run keeps: how many calls came back, what the services spent on them, and what failed. */
@@ -71,8 +81,16 @@ export interface CaseResult {
   rate: number;
   fixedRateCpuUsPerCall: number;
   cpuRate: number;
-  /** CPU per call at cpuRate: the figure the targets compare. */
+  /** CPU per call at cpuRate. */
   cpuRateCpuUsPerCall: number;
+  /** The reference echo at cpuRate, each run right after one of cpuRuns. */
+  referenceRuns: FixedRateRun[];
+  /**
+   * The figure the targets compare: the median over the repeats of the
+   * case's CPU per call at cpuRate over the echo's in the run right after it
+   * (1 for the echo itself).
+   */
+  cpuRateVsEcho: number;
   p50: number;
   p99: number;
   p999: number;
@@ -95,12 +113,7 @@ export async function measureCase(
     );
     return { rps: run.rps, ...figures };
   };
-  const fixedRate = async (seconds: number, rate: number): Promise<FixedRateRun> => {
-    const { run, figures } = await withServiceCpu(pids, () =>
-      runFixedRate(target.ghz, { ...options.placement, seconds, rate }),
-    );
-    return { rate, ...figures, ...fixedRateFigures(run, rate) };
-  };
+  const fixedRate = (seconds: number, rate: number, on: Target = target) => fixedRateRun(on, options, seconds, rate);
 
   const warmUp = await closedLoop(Math.min(2, options.seconds)); // JIT, connections
   const closedRuns: ClosedLoopRun[] = [];
@@ -109,7 +122,14 @@ export async function measureCase(
   const fixedRuns: FixedRateRun[] = [];
   for (let i = 0; i < options.repeats; i += 1) fixedRuns.push(await fixedRate(options.seconds, rate));
   const cpuRuns: FixedRateRun[] = [];
-  for (let i = 0; i < options.repeats; i += 1) cpuRuns.push(await fixedRate(options.seconds, options.cpuRate));
+  const referenceRuns: FixedRateRun[] = [];
+  for (let i = 0; i < options.repeats; i += 1) {
+    cpuRuns.push(await fixedRate(options.seconds, options.cpuRate));
+    if (options.reference) referenceRuns.push(await fixedRate(options.seconds, options.cpuRate, options.reference));
+  }
+  const vsEcho = options.reference
+    ? cpuRuns.map((run, i) => run.cpuUsPerCall / (referenceRuns[i]?.cpuUsPerCall ?? Number.NaN))
+    : cpuRuns.map(() => 1);
 
   let rss: RssCheck | undefined;
   if (options.rssSeconds > 0) {
@@ -143,10 +163,25 @@ export async function measureCase(
     fixedRateCpuUsPerCall: median(fixedRuns.map((r) => r.cpuUsPerCall)),
     cpuRate: options.cpuRate,
     cpuRateCpuUsPerCall: median(cpuRuns.map((r) => r.cpuUsPerCall)),
+    referenceRuns,
+    cpuRateVsEcho: median(vsEcho),
     p50: median(fixedRuns.map((r) => r.p50)),
     p99: median(fixedRuns.map((r) => r.p99)),
     p999: median(fixedRuns.map((r) => r.p999)),
   };
+}
+
+async function fixedRateRun(
+  target: Target,
+  options: MeasureOptions,
+  seconds: number,
+  rate: number,
+): Promise<FixedRateRun> {
+  const pids = target.processes.map((p) => p.child.pid);
+  const { run, figures } = await withServiceCpu(pids, () =>
+    runFixedRate(target.ghz, { ...options.placement, seconds, rate }),
+  );
+  return { rate, ...figures, ...fixedRateFigures(run, rate) };
 }
 
 /** Runs `run` between two readings of the processes' CPU time (utime + stime from /proc). */

@@ -41,15 +41,14 @@ const formatUs = (us: number) => (Number.isFinite(us) ? (us < 100 ? us.toFixed(1
 const runCount = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
 const mib = (kb: number) => (Number.isNaN(kb) ? '-' : (kb / 1024).toFixed(0));
 
-/** Every run of a case: warm-up, closed loop, fixed rate and the memory run. */
-const runsOf = (c: CaseResult): RunFigures[] => [
-  c.warmUp,
-  ...c.closedLoop,
+/** Every run of a case: warm-up, closed loop, fixed rate, the reference echo's beside it and the memory run. */
+const runsOf = (c: CaseResult): RunFigures[] => [c.warmUp, ...c.closedLoop, ...fixedRunsOf(c)];
+const fixedRunsOf = (c: CaseResult): FixedRateRun[] => [
   ...c.fixedRate,
   ...c.cpuRuns,
+  ...c.referenceRuns,
   ...(c.rss ? [c.rss.run] : []),
 ];
-const fixedRunsOf = (c: CaseResult): FixedRateRun[] => [...c.fixedRate, ...c.cpuRuns, ...(c.rss ? [c.rss.run] : [])];
 
 /** Failed calls by status over every run of a case. */
 export function caseFailures(c: CaseResult): Record<string, number> {
@@ -98,8 +97,10 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
     });
     return { verdict: pass ? 'PASS' : 'FAIL', text, figures };
   };
-  // CPU per call at the rate common to every case (measure.ts says why).
-  const cpu = (c: CaseResult) => c.cpuRateCpuUsPerCall;
+  // CPU per call at the rate common to every case, over the reference
+  // echo's measured beside it (measure.ts says why): ratios of these cancel
+  // the machine's drift between cases.
+  const cpu = (c: CaseResult) => c.cpuRateVsEcho;
   const everyCase = cases.map((c) => c.name);
 
   return [
@@ -107,7 +108,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       "full platform on one service (telemetry off): at most 1.2x the echo's CPU per call and at least 85% of its throughput",
       ['ceiling', 'platform-off'],
       (get) => {
-        const cpuMultiple = cpu(get('platform-off')) / cpu(get('ceiling'));
+        const cpuMultiple = cpu(get('platform-off'));
         const throughput = get('platform-off').rps / get('ceiling').rps;
         return {
           pass: cpuMultiple <= 1.2 && throughput >= 0.85,
@@ -119,7 +120,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       "GetUserHome, telemetry off: at most 6x the echo's CPU per call (summed over its four processes) and at least 15% of its throughput",
       ['ceiling', 'home-off'],
       (get) => {
-        const cpuMultiple = cpu(get('home-off')) / cpu(get('ceiling'));
+        const cpuMultiple = cpu(get('home-off'));
         const throughput = get('home-off').rps / get('ceiling').rps;
         return {
           pass: cpuMultiple <= 6 && throughput >= 0.15,
@@ -225,7 +226,7 @@ export function benchmarksMarkdown(report: BenchReport, reportFile: string): str
       return `| ${[
         c.label,
         formatUs(c.cpuRateCpuUsPerCall),
-        ceiling ? (c.cpuRateCpuUsPerCall / ceiling.cpuRateCpuUsPerCall).toFixed(2) : '-',
+        c.cpuRateVsEcho.toFixed(2),
         formatUs(c.fixedRateCpuUsPerCall),
         formatUs(c.cpuUsPerCall),
         Math.round(c.rps),
@@ -257,7 +258,7 @@ function columnNotes(report: BenchReport): string[] {
   return [
     'How each column is measured:',
     '',
-    `- **CPU µs/call at ${config.cpuRate}/s**: the CPU time (user + system, every thread, from \`/proc/<pid>/stat\` in 10 ms clock ticks) of every process of the case, read before and after each of ${runCount(config.repeats)} of ${config.seconds} s at ${config.cpuRate} calls a second (ghz, constant rate), over the calls answered, summed over the processes (four for GetUserHome); median of the runs. Every case at the same rate, because a process's CPU per call falls as its rate rises (more calls share each wake-up, read and write); the targets use this figure. **× echo**: over the echo's.`,
+    `- **CPU µs/call at ${config.cpuRate}/s**: the CPU time (user + system, every thread, from \`/proc/<pid>/stat\` in 10 ms clock ticks) of every process of the case, read before and after each of ${runCount(config.repeats)} of ${config.seconds} s at ${config.cpuRate} calls a second (ghz, constant rate), over the calls answered, summed over the processes (four for GetUserHome); median of the runs. Every case at the same rate, because a process's CPU per call falls as its rate rises (more calls share each wake-up, read and write); **× echo**: the figure the targets use: the median, over the runs, of the case's CPU per call over that of the echo server measured right after it. One echo server runs beside every case for the whole bench, idle but for those runs, because what a call costs at this rate on a shared machine drifts over the minutes between cases (the echo alone cost 253 µs a call in one full run and 200 in the next); a case and the echo measured side by side drift together.`,
     "- **CPU µs/call at the fixed rate** (half the maximum) and **at max** (the closed-loop runs): the same, at each case's own rates. CPU per call at max times the throughput gives the cores the services used: less than all of theirs means the load or the machine, not the services, set the maximum.",
     `- **max req/s**: ghz, closed loop, ${config.concurrency} workers on 4 connections, ${config.seconds} s, median of ${runCount(config.repeats)} (**runs**) after a warm-up.`,
     `- **fixed rate**: half of that, sent by ghz at a constant rate (\`--rps\`, 4 connections, workers for 50 ms of calls in flight, 50 to 1000) for ${config.seconds} s, ${runCount(config.repeats)}${config.rssSeconds > 0 ? `, and for ${config.rssSeconds} s more for the memory check of GetUserHome at 10%` : ''}.`,

@@ -17,6 +17,7 @@ import { formatMs } from '../load/open-loop.js';
 import { startOtlpReceiver } from '../otlp-receiver.js';
 import { benchCases, homeCase, type BenchCase, type CaseContext } from './cases.js';
 import { measureFootprint, type Footprint } from './footprint.js';
+import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileWindow } from './profile.js';
 import { benchmarksMarkdown, caseFailures, evaluateTargets, formatFailures, type BenchReport } from './report.js';
@@ -50,8 +51,9 @@ if (loadCpus) execFileSync('taskset', ['-pc', loadCpus, String(process.pid)], { 
 
 /**
  * About how long a run takes: each case starts its processes (a few
- * seconds), warms up, and runs closed loop and at the fixed rate `repeats`
- * times each, every ghz run with about half a second of start and report.
+ * seconds), warms up, and runs closed loop, at the fixed rate and at the
+ * common rate `repeats` times each, and the reference echo as often, every
+ * ghz run with about half a second of start and report.
  */
 function expectedMinutes(settings: z.infer<typeof configSchema>, caseCount: number, withRss: boolean): number {
   const setupSeconds = 4;
@@ -59,8 +61,8 @@ function expectedMinutes(settings: z.infer<typeof configSchema>, caseCount: numb
   const perCase =
     setupSeconds +
     Math.min(2, settings.BENCH_SECONDS) +
-    3 * settings.REPEATS * settings.BENCH_SECONDS +
-    (1 + 3 * settings.REPEATS) * ghzOverheadSeconds;
+    4 * settings.REPEATS * settings.BENCH_SECONDS +
+    (1 + 4 * settings.REPEATS) * ghzOverheadSeconds;
   const footprint = settings.FOOTPRINT_SECONDS > 0 ? setupSeconds + 2 * settings.FOOTPRINT_SECONDS : 0;
   return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint) / 60);
 }
@@ -106,6 +108,7 @@ async function runCase(benchCase: BenchCase): Promise<{ result: CaseResult; prof
     result = await measureCase(benchCase, target, {
       ...measureOptions,
       rssSeconds: benchCase.name === 'home-10' ? config.RSS_SECONDS : 0,
+      reference: benchCase.name === 'ceiling' ? undefined : reference,
     });
   } finally {
     toUs = monotonicUs();
@@ -128,6 +131,13 @@ function profileSummary(dir: string, window: ProfileWindow): string[] {
     ...formatProfileSummary(summarizeProfiles(files, window)),
   ];
 }
+
+// The reference echo every other case is compared with at the common rate
+// (measure.ts says why), running idle beside each case; warmed up first.
+const echoCase = cases.find((c) => c.name === 'ceiling');
+if (!echoCase) throw new Error('benchCases has no ceiling case');
+const reference = await echoCase.setup({});
+await runClosedLoop(reference.ghz, { ...measureOptions.placement, seconds: 2, concurrency: config.CONCURRENCY });
 
 const results: CaseResult[] = [];
 const profiles: BenchReport['profiles'] = [];
@@ -159,6 +169,7 @@ if (config.FOOTPRINT_SECONDS > 0) {
   }
   process.stdout.write('done\n');
 }
+await reference.stop();
 await receiver.stop();
 
 const date = new Date().toISOString();
