@@ -141,17 +141,22 @@ await runClosedLoop(reference.ghz, { ...measureOptions.placement, seconds: 2, co
 
 const results: CaseResult[] = [];
 const profiles: BenchReport['profiles'] = [];
-for (const benchCase of selected) {
-  process.stdout.write(`${benchCase.label} ... `);
-  const { result, profile } = await runCase(benchCase);
-  results.push(result);
-  process.stdout.write(
-    `${result.cpuRateCpuUsPerCall.toFixed(1)} µs CPU/call at ${result.cpuRate}/s; ${Math.round(result.rps)} req/s; at ${result.rate} req/s p50 ${formatMs(result.p50)} ms, p99 ${formatMs(result.p99)} ms; failed ${formatFailures(caseFailures(result))}\n`,
-  );
-  if (profile) {
-    profiles.push({ label: benchCase.label, lines: profile });
-    process.stdout.write(`${profile.join('\n')}\n\n`);
+try {
+  for (const benchCase of selected) {
+    process.stdout.write(`${benchCase.label} ... `);
+    const { result, profile } = await runCase(benchCase);
+    results.push(result);
+    process.stdout.write(
+      `${result.cpuRateCpuUsPerCall.toFixed(1)} µs CPU/call at ${result.cpuRate}/s (${result.cpuRateVsEcho.toFixed(2)}x the echo beside it); ${Math.round(result.rps)} req/s; at ${result.rate} req/s p50 ${formatMs(result.p50)} ms, p99 ${formatMs(result.p99)} ms; failed ${formatFailures(caseFailures(result))}\n`,
+    );
+    if (profile) {
+      profiles.push({ label: benchCase.label, lines: profile });
+      process.stdout.write(`${profile.join('\n')}\n\n`);
+    }
   }
+} finally {
+  // A process of our own: left running, it would outlive a bench that failed.
+  await reference.stop();
 }
 
 let footprint: Footprint | undefined;
@@ -169,7 +174,6 @@ if (config.FOOTPRINT_SECONDS > 0) {
   }
   process.stdout.write('done\n');
 }
-await reference.stop();
 await receiver.stop();
 
 const date = new Date().toISOString();
