@@ -264,7 +264,7 @@ function columnNotes(report: BenchReport): string[] {
     `- **fixed rate**: half of that, sent by ghz at a constant rate (\`--rps\`, 4 connections, workers for 50 ms of calls in flight, 50 to 1000) for ${config.seconds} s, ${runCount(config.repeats)}${config.rssSeconds > 0 ? `, and for ${config.rssSeconds} s more for the memory check of GetUserHome at 10%` : ''}.`,
     "- **achieved**: the calls ghz sent a second, from its first send to its last, in the run at the fixed rate furthest from it; **ghz CPU**: ghz's own CPU while the calls went out (polled from /proc every 100 ms), as a share of its one core, in its busiest run at the fixed rate (the headroom target below covers every run at a constant rate).",
     "- **p50, p99, p99.9**: latency from each call's scheduled send time (call i due i / rate after the first, as ghz's pacer releases them), not from when ghz got to send it, so a late send counts against the latency; median of the runs.",
-    '- **errors**: the calls that came back with a status other than OK in every run of the case, the warm-up too, by status.',
+    '- **errors**: the calls that came back with a status other than OK in every run of the case, the warm-up too, by status. The server ghz calls keeps its connections for the whole run: ghz is a grpc-go client, which can fail a call that races a connection-age GOAWAY ([grpc/grpc-go#2767](https://github.com/grpc/grpc-go/issues/2767)). Between the services, connections age every 30 s as in the chart, and grpc-js loses no call to it.',
   ];
 }
 
