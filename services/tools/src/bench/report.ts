@@ -100,7 +100,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
   // CPU per call at the rate common to every case, over the reference
   // echo's measured beside it (measure.ts says why): ratios of these cancel
   // the machine's drift between cases.
-  const cpu = (c: CaseResult) => c.cpuRateVsEcho;
+  const cpuVsEcho = (c: CaseResult) => c.cpuRateVsEcho;
   const everyCase = cases.map((c) => c.name);
 
   return [
@@ -108,7 +108,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       "full platform on one service (telemetry off): at most 1.2x the echo's CPU per call and at least 85% of its throughput",
       ['ceiling', 'platform-off'],
       (get) => {
-        const cpuMultiple = cpu(get('platform-off'));
+        const cpuMultiple = cpuVsEcho(get('platform-off'));
         const throughput = get('platform-off').rps / get('ceiling').rps;
         return {
           pass: cpuMultiple <= 1.2 && throughput >= 0.85,
@@ -120,7 +120,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       "GetUserHome, telemetry off: at most 6x the echo's CPU per call (summed over its four processes) and at least 15% of its throughput",
       ['ceiling', 'home-off'],
       (get) => {
-        const cpuMultiple = cpu(get('home-off'));
+        const cpuMultiple = cpuVsEcho(get('home-off'));
         const throughput = get('home-off').rps / get('ceiling').rps;
         return {
           pass: cpuMultiple <= 6 && throughput >= 0.15,
@@ -132,7 +132,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       'telemetry at 10% sampling adds at most 10% CPU per GetUserHome call and costs at most 15% of its throughput',
       ['home-off', 'home-10'],
       (get) => {
-        const added = cpu(get('home-10')) / cpu(get('home-off')) - 1;
+        const added = cpuVsEcho(get('home-10')) / cpuVsEcho(get('home-off')) - 1;
         // Printed as the loss: 44% lost reads "costs 44%", not the 56% kept.
         const lost = 1 - get('home-10').rps / get('home-off').rps;
         return {
@@ -154,7 +154,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       ['home-10', 'home-degraded'],
       (get) => {
         const throughput = get('home-degraded').rps / get('home-10').rps;
-        const cpuMultiple = cpu(get('home-degraded')) / cpu(get('home-10'));
+        const cpuMultiple = cpuVsEcho(get('home-degraded')) / cpuVsEcho(get('home-10'));
         return {
           pass: throughput >= 1 && cpuMultiple <= 1,
           figures: `${percent(throughput)} of the throughput, ${multiple(cpuMultiple)} the CPU per call`,
