@@ -26,7 +26,8 @@ export class CallTrace {
   readonly started = Date.now();
   readonly #metadata: Metadata;
   #parent: Context | undefined;
-  #events: { name: string; attributes: Attributes; time: number }[] = [];
+  /** Events recorded before any span of the call exists; most calls have none, and no array. */
+  #events: { name: string; attributes: Attributes; time: number }[] | undefined;
   #handlerSpan: Span | undefined;
   #unhandledEnd: Context | undefined;
 
@@ -45,14 +46,14 @@ export class CallTrace {
   addEvent(name: string, attributes: Attributes = {}): void {
     const event = { name, attributes, time: Date.now() };
     if (this.#handlerSpan) this.#handlerSpan.addEvent(name, attributes, event.time);
-    else this.#events.push(event);
+    else (this.#events ??= []).push(event);
   }
 
   /** Called as the handler starts, inside the instrumentation's server span. */
   attachHandlerSpan(span: Span): void {
     this.#handlerSpan = span;
-    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time);
-    this.#events = [];
+    for (const event of this.#events ?? []) span.addEvent(event.name, event.attributes, event.time);
+    this.#events = undefined;
   }
 
   get handled(): boolean {
@@ -85,8 +86,8 @@ export class CallTrace {
       },
       this.parent,
     );
-    for (const event of this.#events) span.addEvent(event.name, event.attributes, event.time);
-    this.#events = [];
+    for (const event of this.#events ?? []) span.addEvent(event.name, event.attributes, event.time);
+    this.#events = undefined;
     span.setAttribute('rpc.grpc.status_code', callStatus.code);
     if (callStatus.code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: callStatus.details });
     span.end();
