@@ -111,10 +111,19 @@ export class ImageBuilder {
         this.#copy(instruction, dir);
       } else if (instruction instanceof Run) {
         // --mount=type=cache only keeps npm's cache between builds; the machine's own cache does that here.
-        const script = instruction
+        let script = instruction
           .getArguments()
           .map((argument) => argument.getValue())
           .join(' ');
+        // --mount=type=bind,from=STAGE,source=PATH,target=DIR lends the command a path of an earlier stage.
+        for (const flag of instruction.getFlags()) {
+          if (flag.getName() !== 'mount') continue;
+          const mount = new Map((flag.getValue() ?? '').split(',').map((pair) => pair.split('=') as [string, string]));
+          if (mount.get('type') !== 'bind') continue;
+          const [from, source, target] = [mount.get('from'), mount.get('source'), mount.get('target')];
+          if (!from || !source || !target) throw new Error(`stage ${name}: RUN --mount=${flag.getValue() ?? ''}: not modelled here`);
+          script = script.replaceAll(target, this.#inStage(this.build(from).dir, source));
+        }
         execFileSync('sh', ['-c', script], { cwd: dir, env: this.#runEnv, stdio: 'pipe' });
       } else if (instruction instanceof Env) {
         for (const property of instruction.getProperties()) env[property.getName()] = property.getValue() ?? '';

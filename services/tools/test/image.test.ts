@@ -171,6 +171,11 @@ test('the image holds production dependencies only, the protos, and no tests or 
     existsSync(join(image.dir, 'node_modules/@opentelemetry', name, 'node_modules')),
   );
   assert.deepEqual(nested, [], 'one copy of each OpenTelemetry package');
+  // patches/: without it an aged connection drops its streams at the next keepalive ping.
+  for (const file of ['server.js', 'transport.js']) {
+    const code = readFileSync(join(image.dir, 'node_modules/@grpc/grpc-js/build/src', file), 'utf8');
+    assert.match(code, /grpc\/grpc-node#3068/, `grpc-js's ${file} carries the project's patch`);
+  }
   assert.ok(!present('services/aggregator/src/main.ts'), 'no TypeScript sources');
   assert.ok(!present('services/aggregator/dist/test/aggregator.test.js'), 'no compiled tests');
 });
