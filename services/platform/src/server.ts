@@ -52,6 +52,9 @@ export interface GrpcServerOptions {
   shutdownGraceMs: number;
 }
 
+/** The most metadata (headers, decoded) a call may carry. */
+export const maxMetadataBytes = 16 * 1024;
+
 /**
  * The server every service runs: health, reflection, the call pipeline
  * (metrics, admission, logging, replica header, trace bookkeeping, auth, then
@@ -95,6 +98,12 @@ export class GrpcServer {
       ...(options.maxConnectionAgeGraceMs === undefined
         ? {}
         : { 'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs }),
+      // A call's metadata is small (a token, trace context); 16 KiB is gRPC
+      // C-core's hard limit. Advertised to clients, which fail at once if they
+      // honour it (grpc-go), enforced by Node otherwise (RESOURCE_EXHAUSTED),
+      // and past Node's HPACK limit the connection is closed at once (the
+      // project's grpc-js patch; README, "Oversized metadata").
+      'grpc.max_metadata_size': maxMetadataBytes,
       // Ping every client so connections to vanished or silent peers are
       // closed: a peer that does not answer within the timeout loses its connection.
       'grpc.keepalive_time_ms': options.keepaliveTimeMs,

@@ -121,7 +121,8 @@ export class ImageBuilder {
           const mount = new Map((flag.getValue() ?? '').split(',').map((pair) => pair.split('=') as [string, string]));
           if (mount.get('type') !== 'bind') continue;
           const [from, source, target] = [mount.get('from'), mount.get('source'), mount.get('target')];
-          if (!from || !source || !target) throw new Error(`stage ${name}: RUN --mount=${flag.getValue() ?? ''}: not modelled here`);
+          if (!from || !source || !target)
+            throw new Error(`stage ${name}: RUN --mount=${flag.getValue() ?? ''}: not modelled here`);
           script = script.replaceAll(target, this.#inStage(this.build(from).dir, source));
         }
         execFileSync('sh', ['-c', script], { cwd: dir, env: this.#runEnv, stdio: 'pipe' });

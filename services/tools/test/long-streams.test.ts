@@ -27,7 +27,13 @@ test('a watch and a bidirectional stream from grpcurl, grpcio and grpc-js stay o
     clientKeepaliveMs: keepaliveTimeMs,
   });
   assert.equal(run.outcomes.length, 6);
-  const problems = run.outcomes.map((outcome) => streamProblem(run, outcome, keepaliveTimeMs + keepaliveTimeoutMs)).filter(Boolean);
-  assert.deepEqual(problems, [], JSON.stringify(run.outcomes.map(({ emails: _, ...rest }) => rest)));
+  const problems = run.outcomes
+    .map((outcome) => streamProblem(run, outcome, keepaliveTimeMs + keepaliveTimeoutMs))
+    .filter(Boolean);
+  assert.deepEqual(
+    problems,
+    [],
+    JSON.stringify(run.outcomes.map((outcome) => ({ ...outcome, emails: outcome.emails.length }))),
+  );
   assert.ok(run.created.length >= durationMs / 250 - 2, `only ${run.created.length} users were created`);
 });

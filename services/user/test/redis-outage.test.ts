@@ -217,7 +217,9 @@ describe('a user replica when Redis goes away', () => {
     assert.ok(unknown.length > 0, `no create reached the frozen Redis: ${codes.join(' ')}`);
     assert.ok(refused.length > 0, `no create was refused unsent: ${codes.join(' ')}`);
     assert.deepEqual(
-      outcomes.filter((outcome) => ![grpc.status.OK, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE].includes(outcome.code)),
+      outcomes.filter(
+        (outcome) => ![grpc.status.OK, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE].includes(outcome.code),
+      ),
       [],
     );
     for (const outcome of unknown) assert.match(outcome.details, /may or may not have been applied.*request_id/);

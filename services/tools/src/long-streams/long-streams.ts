@@ -12,7 +12,6 @@ import { createClient, loadProtos, unaryCall } from '@demo/platform';
 import { startService, type ServiceProcess } from '@demo/platform/testing';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { WatchUsersResponse__Output } from '@demo/platform/generated/demo/user/v1/WatchUsersResponse.js';
-import type { StreamRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/StreamRecommendationsResponse.js';
 import { serviceEntry } from '../entrypoints.js';
 
 const root = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -132,13 +131,14 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
     ) => WatchUsersResponse__Output;
 
     // grpc-js: the platform's own channel options, as the services use them.
-    users = createClient(protos.demo.user.v1.UserService, user.address, { channelOptions });
+    const userClient = createClient(protos.demo.user.v1.UserService, user.address, { channelOptions });
+    users = userClient;
     const recommendations = createClient(protos.demo.recommendation.v1.RecommendationService, recommendation.address, {
       channelOptions,
     });
     {
       const t = track('grpc-js', 'watch');
-      const call = users.watchUsers({ includeExisting: true });
+      const call = userClient.watchUsers({ includeExisting: true });
       call.on('data', (message: WatchUsersResponse__Output) => t.received(message.user?.email));
       call.on('error', (error: grpc.ServiceError) => t.ended(`${grpc.status[error.code]}: ${error.details}`));
       call.on('end', () => t.ended('ended by the server'));
@@ -154,7 +154,7 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
     {
       const t = track('grpc-js', 'bidi');
       const call = recommendations.streamRecommendations();
-      call.on('data', (_message: StreamRecommendationsResponse__Output) => t.received());
+      call.on('data', () => t.received());
       call.on('error', (error: grpc.ServiceError) => t.ended(`${grpc.status[error.code]}: ${error.details}`));
       const finished = new Promise<void>((resolve) => call.on('status', () => resolve()));
       bidiSenders.push((request) => call.write(request));
@@ -217,7 +217,13 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
       'bidi',
       spawn(
         grpcurlPath,
-        ['-plaintext', '-d', '@', recommendation.address, 'demo.recommendation.v1.RecommendationService/StreamRecommendations'],
+        [
+          '-plaintext',
+          '-d',
+          '@',
+          recommendation.address,
+          'demo.recommendation.v1.RecommendationService/StreamRecommendations',
+        ],
         { stdio: ['pipe', 'pipe', 'pipe'] },
       ),
       (line, t) => {
@@ -235,7 +241,12 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
         spawn(
           'python3',
           // The run stops it; its own limit is only a backstop.
-          [pythonClient, kind === 'watch' ? user.address : recommendation.address, kind, String(options.durationMs / 1000 + 60)],
+          [
+            pythonClient,
+            kind === 'watch' ? user.address : recommendation.address,
+            kind,
+            String(options.durationMs / 1000 + 60),
+          ],
           { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: pythonPath } },
         ),
         (line, t) => {
@@ -257,13 +268,16 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
     for (let i = 0; since() < options.durationMs && i < options.durationMs / intervalMs + 1; i += 1) {
       const email = `long-stream-${i}@example.com`;
       await unaryCall<{ user: User__Output | null }>(
-        (metadata, callOptions, callback) => users!.createUser({ name: `Streamer ${i}`, email }, metadata, callOptions, callback),
+        (metadata, callOptions, callback) =>
+          userClient.createUser({ name: `Streamer ${i}`, email }, metadata, callOptions, callback),
         { deadline: new Date(Date.now() + 5000) },
       );
       created.push(email);
       for (const send of bidiSenders) send({ userId: 1, limit: 3 });
       if (i % Math.max(1, Math.round(60_000 / intervalMs)) === 0) {
-        options.log?.(`${Math.round(since() / 1000)} s: ${trackers.map((t) => `${t.outcome.client} ${t.outcome.kind} ${t.outcome.messages} (${t.outcome.ended})`).join(', ')}`);
+        options.log?.(
+          `${Math.round(since() / 1000)} s: ${trackers.map((t) => `${t.outcome.client} ${t.outcome.kind} ${t.outcome.messages} (${t.outcome.ended})`).join(', ')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
@@ -271,7 +285,9 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
     const settleUntil = Date.now() + 5000;
     while (
       Date.now() < settleUntil &&
-      trackers.some((t) => t.outcome.kind === 'watch' && t.outcome.ended === 'open' && t.outcome.emails.at(-1) !== created.at(-1))
+      trackers.some(
+        (t) => t.outcome.kind === 'watch' && t.outcome.ended === 'open' && t.outcome.emails.at(-1) !== created.at(-1),
+      )
     ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -297,7 +313,10 @@ export function streamProblem(run: LongStreamRun, outcome: StreamOutcome, maxGap
   if (run.durationMs - outcome.lastMessageMs > maxGapMs) {
     return `${name} received nothing in the last ${run.durationMs - outcome.lastMessageMs} ms`;
   }
-  if (outcome.kind === 'watch' && outcome.emails.filter((e) => e.startsWith('long-stream-')).join() !== run.created.join()) {
+  if (
+    outcome.kind === 'watch' &&
+    outcome.emails.filter((e) => e.startsWith('long-stream-')).join() !== run.created.join()
+  ) {
     return `${name} showed ${outcome.emails.length} users, not the ${run.created.length} created, once each in order`;
   }
   return undefined;

@@ -20,7 +20,11 @@ const intervalMs = 1000;
 const maxGapMs = 5 * intervalMs;
 const cases = [
   { name: 'connection age 5 s', minutes: minutes('AGED_MINUTES', 10), serverEnv: { MAX_CONNECTION_AGE_MS: '5000' } },
-  { name: 'the defaults of make run and the chart', minutes: minutes('DEFAULT_MINUTES', 3), serverEnv: {} as Record<string, string> },
+  {
+    name: 'the defaults of make run and the chart',
+    minutes: minutes('DEFAULT_MINUTES', 3),
+    serverEnv: {} as Record<string, string>,
+  },
 ];
 
 const started = Date.now();
