@@ -124,12 +124,20 @@ test('SIGTERM ends an open stream promptly with UNAVAILABLE, after the answers a
   }
 });
 
-test('a recommendation stream runs on across many connection ages, every view answered', async () => {
-  // A short age, so the connection ages many times over; past the 10 s grace the server used to give.
+test('a recommendation stream runs on across many connection ages and keepalive rounds, every view answered', async () => {
+  // A short age and a short keepalive, so the stream's connection ages, then
+  // goes through three keepalive rounds (a ping and its timeout) while it
+  // drains: the first of them used to destroy it.
+  const [ageMs, keepaliveMs, keepaliveTimeoutMs] = [500, 1000, 1000];
   const ageing = await startService({
     name: 'recommendation-ageing',
     entry,
-    env: { ...env, MAX_CONNECTION_AGE_MS: '500' },
+    env: {
+      ...env,
+      MAX_CONNECTION_AGE_MS: String(ageMs),
+      KEEPALIVE_TIME_MS: String(keepaliveMs),
+      KEEPALIVE_TIMEOUT_MS: String(keepaliveTimeoutMs),
+    },
   });
   const streamClient = new protos.demo.recommendation.v1.RecommendationService(
     ageing.address,
@@ -143,7 +151,8 @@ test('a recommendation stream runs on across many connection ages, every view an
     stream.on('error', () => undefined);
     stream.on('status', (status: grpc.StatusObject) => (ended = status));
     let views = 0;
-    for (const runUntil = Date.now() + 12_000; Date.now() < runUntil && views < 1000; views += 1) {
+    const runMs = ageMs * 1.1 + 3 * (keepaliveMs + keepaliveTimeoutMs);
+    for (const runUntil = Date.now() + runMs; Date.now() < runUntil && views < 1000; views += 1) {
       stream.write({ userId: '3', viewedProductId: 'kit-001', limit: 3 });
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(ended, undefined, `the stream ended: ${JSON.stringify(ended)}`);

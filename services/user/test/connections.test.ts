@@ -14,7 +14,7 @@ import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 /** Open file descriptors of a process, as the kernel counts them. */
 const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
-// A watch across many connection ages: services/tools/test/watch-grpcurl.test.ts
+// A watch across many connection ages and keepalive rounds: services/tools/test/long-streams.test.ts
 // runs the README's own grpcurl watch across them.
 
 describe('a watch that streams 100,000 users', () => {
