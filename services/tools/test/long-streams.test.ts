@@ -35,5 +35,4 @@ test('a watch and a bidirectional stream from grpcurl, grpcio and grpc-js stay o
     [],
     JSON.stringify(run.outcomes.map((outcome) => ({ ...outcome, emails: outcome.emails.length }))),
   );
-  assert.ok(run.created.length >= durationMs / 250 - 2, `only ${run.created.length} users were created`);
 });

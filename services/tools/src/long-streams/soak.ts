@@ -53,5 +53,5 @@ for (const [c, run] of runs) {
   }
 }
 console.log(`\nsoak: ${Math.round((Date.now() - started) / 1000)} s`);
-console.log(`${runs.reduce((n, [, run]) => n + run.outcomes.length, 0) - failed} passed, ${failed} failed`);
+console.log(`soak: ${runs.reduce((n, [, run]) => n + run.outcomes.length, 0) - failed} streams held, ${failed} broke`);
 process.exit(failed === 0 ? 0 : 1);
