@@ -62,6 +62,35 @@ describe('a watch that streams 100,000 users', () => {
   });
 });
 
+describe('an aged connection whose client ignores the GOAWAY', () => {
+  test('is closed by the server once it has no call, long before keepalive could', async () => {
+    const ageMs = 500;
+    const service = await startService({
+      name: 'user-aged-idle',
+      entry: userServiceEntry,
+      env: { MAX_CONNECTION_AGE_MS: String(ageMs) },
+    });
+    const [host, port] = service.address.split(':');
+    // A client that speaks HTTP/2 (preface, SETTINGS and their ACK), opens
+    // no call and would never close the connection itself.
+    const socket = connect(Number(port), host ?? '127.0.0.1');
+    try {
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      const closed = once(socket, 'close');
+      socket.write(http2Preface);
+      const openedAt = Date.now();
+      // The age has a jitter of a tenth either way; keepalive would take 60 s.
+      await waitFor('the server to close the aged connection', () => (socket.closed ? true : undefined), ageMs * 10);
+      await closed;
+      console.log(`an idle connection aged at ${ageMs} ms was closed by the server after ${Date.now() - openedAt} ms`);
+    } finally {
+      socket.destroy();
+      await service.stop();
+    }
+  });
+});
+
 describe('connections that never speak HTTP/2, or go silent', () => {
   const handshakeTimeoutMs = 3000;
   let service: ServiceProcess;
