@@ -1,8 +1,14 @@
-import { DeadlineExceededError, parseUserId, resolveRecommendationLimit, UnavailableError } from '@demo/platform';
+import {
+  callDeadline,
+  DeadlineExceededError,
+  parseUserId,
+  resolveRecommendationLimit,
+  UnavailableError,
+} from '@demo/platform';
 import type { Degradation__Output } from '@demo/platform/generated/demo/aggregator/v1/Degradation.js';
 import type { Recommendation, RecommendationDependency, User, UserDependency } from './dependencies.js';
 import { fallbackRecommendations } from './fallback.js';
-import { callDeadline, type CallScope } from './resilience/deadlines.js';
+import type { CallScope } from './resilience/deadlines.js';
 import { classify, failureKinds, type FailureKind } from './resilience/failures.js';
 import type { DependencyName } from './resilience/settings.js';
 

@@ -1,6 +1,7 @@
 export * from './auth.js';
 export * from './client.js';
 export * from './config.js';
+export * from './deadlines.js';
 export * from './errors.js';
 export * from './handlers.js';
 export * from './logger.js';

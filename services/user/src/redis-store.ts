@@ -5,6 +5,7 @@ import { Redis, type Result } from 'ioredis';
 import { z } from 'zod';
 import {
   AlreadyExistsError,
+  callDeadline,
   DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
@@ -130,7 +131,7 @@ const scriptReplySchema = z.union([
 /** Pages read when a watch first sends the existing users. */
 const existingPageSize = 100;
 
-/** Answer this much before the caller's deadline, so the caller hears UNAVAILABLE rather than its own timeout. */
+/** Answer this much before the caller's deadline, so the caller hears the store's status rather than its own timeout. */
 const deadlineMarginMs = 20;
 /** Consecutive commands Redis did not answer in time before this replica reports NOT_SERVING. */
 const timeoutsBeforeUnready = 3;
@@ -365,12 +366,16 @@ export class RedisUserStore implements UserStore {
    * (see #outcomeUnknown).
    */
   async #command<T>(call: StoreCall & { writes?: boolean }, send: () => Promise<T>): Promise<T> {
-    const deadline = call.deadline ? call.deadline.getTime() - deadlineMarginMs : Number.POSITIVE_INFINITY;
-    const ownTimeout = Date.now() + this.#commandTimeoutMs;
-    const answerBy = Math.min(ownTimeout, deadline);
+    const bound = callDeadline({
+      timeoutMs: this.#commandTimeoutMs,
+      callerDeadline: call.deadline,
+      marginMs: deadlineMarginMs,
+    });
+    if (bound === 'spent') throw new DeadlineExceededError('the deadline leaves no time for the user store');
+    const answerBy = bound.deadline.getTime();
     // Only Redis's own slowness counts against readiness: a caller in a
     // hurry (a deadline shorter than the command timeout) says nothing about Redis.
-    const redisIsToBlame = answerBy === ownTimeout;
+    const redisIsToBlame = bound.deadlineSetBy === 'own_timeout';
     const release = await this.#gate.admit(answerBy, call.signal);
     // ioredis refuses a command at once, unsent, unless its connection is
     // ready (enableOfflineQueue is off); a command it takes is on the wire.

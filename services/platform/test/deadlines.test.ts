@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callDeadline } from '../src/resilience/deadlines.js';
+import { callDeadline } from '../src/deadlines.js';
 
 const now = 1_000_000;
 
