@@ -20,6 +20,11 @@ export class PermissionDeniedError extends Error {
   override name = 'PermissionDeniedError';
 }
 
+/** A position past the end of what exists (a resume point after the newest item): valid, but not yet. */
+export class OutOfRangeError extends Error {
+  override name = 'OutOfRangeError';
+}
+
 /** The caller's deadline leaves no time for the work: say so, rather than UNAVAILABLE, which invites a retry. */
 export class DeadlineExceededError extends Error {
   override name = 'DeadlineExceededError';
@@ -32,6 +37,7 @@ const domainCodes: [new (message: string) => Error, status][] = [
   [UnavailableError, status.UNAVAILABLE],
   [PermissionDeniedError, status.PERMISSION_DENIED],
   [DeadlineExceededError, status.DEADLINE_EXCEEDED],
+  [OutOfRangeError, status.OUT_OF_RANGE],
 ];
 
 /**
