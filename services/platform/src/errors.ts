@@ -20,6 +20,14 @@ export class PermissionDeniedError extends Error {
   override name = 'PermissionDeniedError';
 }
 
+/**
+ * A change that did not take everywhere it had to (a replica held a newer
+ * one, or refused it): nothing to retry blindly; read the state, then decide.
+ */
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+}
+
 /** A position past the end of what exists (a resume point after the newest item): valid, but not yet. */
 export class OutOfRangeError extends Error {
   override name = 'OutOfRangeError';
@@ -38,6 +46,7 @@ const domainCodes: [new (message: string) => Error, status][] = [
   [PermissionDeniedError, status.PERMISSION_DENIED],
   [DeadlineExceededError, status.DEADLINE_EXCEEDED],
   [OutOfRangeError, status.OUT_OF_RANGE],
+  [AbortedError, status.ABORTED],
 ];
 
 /**
