@@ -170,7 +170,7 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
         }
         // A service's refusal (PERMISSION_DENIED, INVALID_ARGUMENT) or its absence, in words. ABORTED is a
         // change that did not take on every replica: a conflict with the replicas' state (409), not an outage.
-        const code = (error as { code?: number }).code;
+        const code = (error as { code?: grpcStatus }).code;
         logger.warn({ err: error, route }, 'admin action failed');
         const httpStatus = code === undefined ? 500 : code === grpcStatus.ABORTED ? 409 : 502;
         sendJson(response, httpStatus, { error: messageOf(error) });
