@@ -38,7 +38,10 @@ export function defenseServiceHandlers(
   /** A change forwarded by a peer is applied here only; one from a person goes everywhere. */
   async function change(switches: DefenseSwitches, ctx: CallContext) {
     const forwarded = forwardedVersionOf(ctx.metadata);
-    if (forwarded) return (await replicator.receive(switches, forwarded, ctx)) ? [replica()] : [];
+    if (forwarded) {
+      await replicator.receive(switches, forwarded, ctx);
+      return [replica()];
+    }
     return replicator.change(switches, await subjectOf(ctx.metadata, key));
   }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { unaryCall } from '@demo/platform';
+import { mintToken, secretKey, unaryCall } from '@demo/platform';
 import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import type { Defenses } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
 import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
@@ -121,5 +121,65 @@ test('fallback switched off at run time turns degraded answers into UNAVAILABLE,
     await clearFault(system);
   } finally {
     await system.stop();
+  }
+});
+
+test('a defense switch a replica refuses because it holds newer switches is ABORTED, and every replica ends on the newer ones', async () => {
+  const ports = [await freePort(), await freePort()];
+  const peers = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  const start = async (port: number, name: string) =>
+    startService({
+      name,
+      entry,
+      env: {
+        JWT_SECRET: testSecret,
+        GRPC_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        DEFENSE_PEERS_TARGET: peers,
+      },
+    });
+  const [a, b] = await Promise.all([start(ports[0] ?? 0, 'a'), start(ports[1] ?? 0, 'b')]);
+  const replicas = [a, b];
+  try {
+    // B alone holds switches from 20 s ahead: made on a replica whose clock runs ahead, and missed by A.
+    const newerAt = Date.now() + 20_000;
+    const newer = { ...allOn, bulkhead: false };
+    const metadata = new grpc.Metadata();
+    metadata.set(
+      'authorization',
+      `Bearer ${await mintToken({ key: secretKey(testSecret), subject: 'replica:test', role: 'admin', ttlSeconds: 60, audience: 'defenses-replicas' })}`,
+    );
+    metadata.set('replication-origin', 'replica-ahead');
+    metadata.set('replication-at-ms', String(newerAt));
+    const client = new protos.demo.aggregator.v1.DefenseService(b.address, grpc.credentials.createInsecure());
+    try {
+      await unaryCall((md, options, callback) => client.setDefenses({ defenses: newer }, md, options, callback), {
+        deadline: new Date(Date.now() + 5000),
+        metadata,
+      });
+    } finally {
+      client.close();
+    }
+
+    const newerText = `made at ${new Date(newerAt).toISOString()} through replica-ahead`;
+    await assert.rejects(setDefenses(a.address, { ...allOn, fallback: false }), {
+      code: grpc.status.ABORTED,
+      details:
+        `the change did not take on every replica: taken by ${a.address}; refused by ${b.address} (it holds a newer change, ${newerText}). ` +
+        `The newer change (${newerText}) stands in its place on ${a.address}, ${b.address}: read it, then make the change again if it is still wanted.`,
+    });
+    for (const replica of replicas) {
+      const held = await getDefenses(replica.address);
+      assert.deepEqual(held.defenses, newer, replica.address);
+      assert.equal(held.updateOrigin, 'replica-ahead', replica.address);
+    }
+    // A runs what it adopted, not just reports it.
+    assert.ok(a.metricsPort !== undefined);
+    assert.equal(await scrapeMetric(a.metricsPort, 'aggregator_defense_enabled', { defense: 'bulkhead' }), 0);
+    assert.equal(await scrapeMetric(a.metricsPort, 'aggregator_defense_enabled', { defense: 'fallback' }), 1);
+    const again = await setDefenses(a.address, { ...allOn, fallback: false });
+    assert.deepEqual([...again.appliedTo].sort(), [a.address, b.address].sort(), 'made again, it takes everywhere');
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
   }
 });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { InvalidTokenError, maxDelayMs, verifyToken, type Logger, type SecretKey } from '@demo/platform';
 import type { LoadGenerator } from './load-generator.js';
@@ -167,10 +168,12 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
           sendJson(response, error.status, { error: error.message });
           return;
         }
-        // A service's refusal (PERMISSION_DENIED, INVALID_ARGUMENT) or its absence, in words.
-        const code = (error as { code?: number }).code;
+        // A service's refusal (PERMISSION_DENIED, INVALID_ARGUMENT) or its absence, in words. ABORTED is a
+        // change that did not take on every replica: a conflict with the replicas' state (409), not an outage.
+        const code = (error as { code?: grpcStatus }).code;
         logger.warn({ err: error, route }, 'admin action failed');
-        sendJson(response, code === undefined ? 500 : 502, { error: messageOf(error) });
+        const httpStatus = code === undefined ? 500 : code === grpcStatus.ABORTED ? 409 : 502;
+        sendJson(response, httpStatus, { error: messageOf(error) });
       }
       return;
     }

@@ -247,3 +247,66 @@ test('load, a hang, the breaker switched off, recovery and a trace link, as a pe
   assert.match(markers, /circuitBreaker off/);
   await page.click('#load-stop');
 });
+
+test('a fault change a replica refuses (it holds a newer one) is shown refused, naming the replicas, and no replica is left split', async () => {
+  await page.goto(consoleUrl);
+  const token = await mintToken({ key: secretKey(secret), subject: 'browser-test', role: 'admin', ttlSeconds: 600 });
+  await page.fill('#token', token);
+  await page.click('#token-form button[type=submit]');
+  const [a, b] = system.recommendations;
+  assert.ok(a && b);
+  // Replica B alone holds a fault from 30 s ahead, as from a replica whose clock runs ahead; A never heard of it.
+  const newerAt = Date.now() + 30_000;
+  const client = new (loadProtos().demo.fault.v1.FaultService)(b.address, grpc.credentials.createInsecure());
+  const peerToken = await mintToken({
+    key: secretKey(secret),
+    subject: 'replica:test',
+    role: 'admin',
+    ttlSeconds: 60,
+    audience: 'fault-replicas',
+  });
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${peerToken}`);
+  metadata.set('replication-origin', 'replica-ahead');
+  metadata.set('replication-at-ms', String(newerAt));
+  try {
+    await unaryCall(
+      (md, options, callback) =>
+        client.setFault({ fault: { delay: { delayMs: 7, percentage: 1 } } }, md, options, callback),
+      { deadline: new Date(Date.now() + 5000), metadata },
+    );
+  } finally {
+    client.close();
+  }
+
+  // The console sets faults through the first replica, A: B refuses, and the page says so.
+  await page.click('button.preset[data-preset=slow]');
+  const message = page.locator('#message');
+  await until('the refusal on the page', async () => ((await message.textContent()) ?? '').includes('refused'), 5000);
+  const said = (await message.textContent()) ?? '';
+  const newerText = `made at ${new Date(newerAt).toISOString()} through replica-ahead`;
+  assert.equal(
+    said,
+    `fault "slow" refused: the change did not take on every replica: taken by ${a.address}; ` +
+      `refused by ${b.address} (it holds a newer change, ${newerText}). ` +
+      `The newer change (${newerText}) stands in its place on ${a.address}, ${b.address}: ` +
+      'read it, then make the change again if it is still wanted.',
+  );
+  assert.equal(await message.getAttribute('class'), 'message error');
+  // The replicas' table shows the newer fault on both, not "slow" on one of them.
+  await until(
+    'both replicas shown holding the newer fault',
+    async () =>
+      ((await page.locator('#faults').textContent()) ?? '').split('delay 7 ms on 1% of calls').length - 1 === 2,
+    5000,
+  );
+  await page.screenshot({ path: join(reports, '6-refused-change.png'), fullPage: true });
+
+  // Made again, the change takes on both.
+  await page.click('#fault-clear');
+  await until(
+    'the fault cleared on both',
+    async () => ((await message.textContent()) ?? '').startsWith('fault cleared: applied to'),
+    5000,
+  );
+});

@@ -35,6 +35,13 @@ const algorithm = 'HS256';
  */
 export const maxTokenLifetimeSeconds = 24 * 3600;
 
+/**
+ * How far in the future a token may say it was issued. Clocks of machines
+ * that mint and check tokens agree within seconds; a token from further
+ * ahead was minted by a wrong clock or forged to outlive its lifetime check.
+ */
+export const maxClockSkewSeconds = 60;
+
 /** Verifies an HS256 bearer token and returns who it names; throws InvalidTokenError. */
 export async function verifyToken(
   token: string,
@@ -50,6 +57,11 @@ export async function verifyToken(
       currentDate: new Date(now),
     });
     const nowSeconds = Math.floor(now / 1000);
+    if (payload.iat !== undefined && payload.iat > nowSeconds + maxClockSkewSeconds) {
+      throw new InvalidTokenError(
+        `token issued ${payload.iat - nowSeconds} s in the future (at most ${maxClockSkewSeconds} s of clock skew)`,
+      );
+    }
     const exp = payload.exp ?? 0;
     if (exp - Math.min(payload.iat ?? nowSeconds, nowSeconds) > maxTokenLifetimeSeconds) {
       throw new InvalidTokenError(`token lives longer than ${maxTokenLifetimeSeconds / 3600} h`);

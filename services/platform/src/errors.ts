@@ -20,6 +20,19 @@ export class PermissionDeniedError extends Error {
   override name = 'PermissionDeniedError';
 }
 
+/**
+ * A change that did not take everywhere it had to (a replica held a newer
+ * one, or refused it): nothing to retry blindly; read the state, then decide.
+ */
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+}
+
+/** A position past the end of what exists (a resume point after the newest item): valid, but not yet. */
+export class OutOfRangeError extends Error {
+  override name = 'OutOfRangeError';
+}
+
 /** The caller's deadline leaves no time for the work: say so, rather than UNAVAILABLE, which invites a retry. */
 export class DeadlineExceededError extends Error {
   override name = 'DeadlineExceededError';
@@ -32,6 +45,8 @@ const domainCodes: [new (message: string) => Error, status][] = [
   [UnavailableError, status.UNAVAILABLE],
   [PermissionDeniedError, status.PERMISSION_DENIED],
   [DeadlineExceededError, status.DEADLINE_EXCEEDED],
+  [OutOfRangeError, status.OUT_OF_RANGE],
+  [AbortedError, status.ABORTED],
 ];
 
 /**

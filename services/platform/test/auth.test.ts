@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { SignJWT, type JWTPayload } from 'jose';
-import { maxTokenLifetimeSeconds, mintToken, secretKey } from '../src/auth.js';
+import { maxClockSkewSeconds, maxTokenLifetimeSeconds, mintToken, secretKey } from '../src/auth.js';
 import { unaryCall } from '../src/client.js';
 import type { GrpcServer, GrpcServerOptions } from '../src/server.js';
 import { checkHealth, waitFor } from '../src/testing.js';
@@ -98,6 +98,16 @@ describe('a server whose every method needs a token', () => {
     assert.equal(response.servedBy, `127.0.0.1:${server.port}`);
   });
 
+  test('a token issued a little in the future passes (clock skew); one issued an hour ahead is UNAUTHENTICATED, saying why', async () => {
+    const skewed = await signed({ sub: 'test', role: 'user', iat: now() + maxClockSkewSeconds - 10, exp: now() + 600 });
+    await callWith(`Bearer ${skewed}`);
+    const ahead = await signed({ sub: 'test', role: 'user', iat: now() + 3600, exp: now() + 3660 });
+    await assert.rejects(callWith(`Bearer ${ahead}`), {
+      code: grpc.status.UNAUTHENTICATED,
+      details: /token issued 36\d\d s in the future \(at most 60 s of clock skew\)/,
+    });
+  });
+
   test('two authorization headers are UNAUTHENTICATED, even when the first is valid', async () => {
     // grpc-js will not send two; an attacker's client, or a proxy adding its own, will.
     const valid = `Bearer ${await mintToken({ key, subject: 'test', role: 'admin', ttlSeconds: 60 })}`;
@@ -150,6 +160,10 @@ describe('a server whose every method needs a token', () => {
       ],
       'issued long ago, expiring soon': [
         `Bearer ${await signed({ ...good, iat: now() - 2 * maxTokenLifetimeSeconds })}`,
+      ],
+      'issued an hour in the future': [`Bearer ${await signed({ ...good, iat: now() + 3600, exp: now() + 3660 })}`],
+      'issued just past the clock skew': [
+        `Bearer ${await signed({ ...good, iat: now() + maxClockSkewSeconds + 5, exp: now() + 3600 })}`,
       ],
       'an expiry a century away': [`Bearer ${await signed({ ...good, exp: now() + 100 * 365 * 24 * 3600 })}`],
       'an expiry that is not a number': [`Bearer ${await signed({ ...good, exp: 'tomorrow' as unknown as number })}`],

@@ -197,14 +197,16 @@ test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes not
   assert.equal(current.fault?.abort ?? null, null);
 });
 
-test('two changes made at the same moment through two replicas leave every replica on the same fault', async () => {
+test('two changes made at the same moment through two replicas leave every replica on the same fault, and only the one that stands answers OK', async () => {
   const [a, b] = replicas;
   assert.ok(a && b);
   // Twenty rounds of a race: each call is applied locally first, then forwarded.
+  let aborted = 0;
   for (let round = 1; round <= 20; round += 1) {
-    await Promise.all([
-      setFault(a.address, { delay: { delayMs: round, percentage: 1 } }),
-      setFault(b.address, { delay: { delayMs: 1000 + round, percentage: 1 } }),
+    const delays = [round, 1000 + round];
+    const answers = await Promise.allSettled([
+      setFault(a.address, { delay: { delayMs: delays[0], percentage: 1 } }),
+      setFault(b.address, { delay: { delayMs: delays[1], percentage: 1 } }),
     ]);
     // Both calls have answered, so every forward has been taken or refused.
     const held = await Promise.all(replicas.map((replica) => getFault(replica.address)));
@@ -214,21 +216,50 @@ test('two changes made at the same moment through two replicas leave every repli
       updateOrigin: answer.updateOrigin,
     }));
     for (const other of rest) assert.deepEqual(other, first, `round ${round}: the replicas diverged`);
+    // The change that stands answered OK; one that lost to it on some replica was told so.
+    answers.forEach((answer, index) => {
+      if (answer.status === 'fulfilled') return;
+      aborted += 1;
+      assert.equal((answer.reason as grpc.ServiceError).code, grpc.status.ABORTED, `round ${round}`);
+      assert.match((answer.reason as grpc.ServiceError).details, /\(it holds a newer change, made at /);
+      assert.notEqual(first?.delayMs, delays[index], `round ${round}: an ABORTED change stands`);
+    });
+    assert.ok(
+      answers.some((answer) => answer.status === 'fulfilled'),
+      `round ${round}: one of the two stands`,
+    );
   }
+  console.log(`20 races: ${aborted} changes told they lost to a newer one`);
   await clearFault(a.address);
 });
 
-async function forwardedSetFault(address: string, options: { authorization: string; atMs: number }) {
+/** SetFault as a replica forwards it: with a version in metadata, applied where it lands and not forwarded. */
+async function forwardedSetFault(
+  address: string,
+  options: { authorization: string; atMs: number; origin?: string; fault?: Fault },
+) {
   const client = faultClient(address);
   const metadata = new grpc.Metadata();
   metadata.set('authorization', options.authorization);
-  metadata.set('replication-origin', 'somebody');
+  metadata.set('replication-origin', options.origin ?? 'somebody');
   metadata.set('replication-at-ms', String(options.atMs));
+  const fault = options.fault ?? { abort: { grpcCode: 14, percentage: 100 } };
   return unaryCall<SetFaultResponse__Output>(
-    (md, callOptions, callback) =>
-      client.setFault({ fault: { abort: { grpcCode: 14, percentage: 100 } } }, md, callOptions, callback),
+    (md, callOptions, callback) => client.setFault({ fault }, md, callOptions, callback),
     { deadline: new Date(Date.now() + 5000), metadata },
   );
+}
+
+/** The token a replica shows its peers, minted here with the replicas' secret (or another). */
+async function peerBearer(key = secret) {
+  const token = await mintToken({
+    key: secretKey(key),
+    subject: 'replica:test',
+    role: 'admin',
+    ttlSeconds: 60,
+    audience: 'fault-replicas',
+  });
+  return `Bearer ${token}`;
 }
 
 test('a forwarded change is taken only from a peer, and never with a version far in the future', async () => {
@@ -240,14 +271,7 @@ test('a forwarded change is taken only from a peer, and never with a version far
     code: grpc.status.PERMISSION_DENIED,
   });
   // A peer token (as a replica would mint it) claiming a change made a year from now.
-  const peerToken = await mintToken({
-    key: secretKey(secret),
-    subject: 'replica:forged',
-    role: 'admin',
-    ttlSeconds: 60,
-    audience: 'fault-replicas',
-  });
-  await assert.rejects(forwardedSetFault(a.address, { authorization: `Bearer ${peerToken}`, atMs: year }), {
+  await assert.rejects(forwardedSetFault(a.address, { authorization: await peerBearer(), atMs: year }), {
     code: grpc.status.INVALID_ARGUMENT,
   });
   // Nothing was locked out: an ordinary change still reaches every replica.
@@ -276,6 +300,68 @@ test(
     assert.equal(connectionsFrom(a.child.pid, b.port), 1, 'one long-lived channel to the peer, not one per change');
   },
 );
+
+test('a change a replica refuses because it holds a newer one is ABORTED, names who took it and who refused, and leaves every replica on the newer change', async () => {
+  const [a, b, ...others] = replicas;
+  assert.ok(a && b);
+  // Replica B alone holds a change from 30 s ahead, as if made on a replica whose clock runs ahead and missed by A.
+  const newerAt = Date.now() + 30_000;
+  const newer = { delay: { delayMs: 42, percentage: 5 } };
+  await forwardedSetFault(b.address, {
+    authorization: await peerBearer(),
+    atMs: newerAt,
+    origin: 'replica-ahead',
+    fault: newer,
+  });
+
+  const wanted = { abort: { grpcCode: grpc.status.INTERNAL, percentage: 30 } };
+  const newerText = `made at ${new Date(newerAt).toISOString()} through replica-ahead`;
+  await assert.rejects(setFault(a.address, wanted), (error: grpc.ServiceError) => {
+    assert.equal(error.code, grpc.status.ABORTED);
+    const took = [a, ...others].map((replica) => replica.address).join(', ');
+    assert.equal(
+      error.details,
+      `the change did not take on every replica: taken by ${took}; refused by ${b.address} (it holds a newer change, ${newerText}). ` +
+        `The newer change (${newerText}) stands in its place on ${[a, ...others, b].map((replica) => replica.address).join(', ')}: ` +
+        'read it, then make the change again if it is still wanted.',
+    );
+    return true;
+  });
+  // Nothing is split: every replica holds the newer change, not the refused one.
+  for (const replica of replicas) {
+    const held = await getFault(replica.address);
+    assert.equal(held.updateOrigin, 'replica-ahead', replica.address);
+    assert.deepEqual(held.fault?.delay, newer.delay, replica.address);
+  }
+  // Made again, now that this replica knows the newer change, it takes everywhere.
+  const { response } = await setFault(a.address, wanted);
+  assert.equal(response.appliedTo.length, replicas.length);
+  for (const replica of replicas) assert.equal((await getFault(replica.address)).fault?.abort?.grpcCode, 13);
+  await clearFault(a.address);
+});
+
+test('a replica that will not take changes from its peers makes every change ABORTED, naming it and why', async () => {
+  const pair = [await freePort(), await freePort()];
+  const target = `ipv4:${pair.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  const start = (port: number, name: string, jwtSecret: string) =>
+    startService({ name, entry, env: { JWT_SECRET: jwtSecret, GRPC_PORT: String(port), FAULT_PEERS_TARGET: target } });
+  // Its JWT secret differs from the other's (a botched rollout of the Secret): it refuses their peer tokens.
+  const [good, misconfigured] = await Promise.all([
+    start(pair[0] ?? 0, 'good', secret),
+    start(pair[1] ?? 0, 'misconfigured', 'another-secret-0123456789abcdef0123456'),
+  ]);
+  try {
+    await assert.rejects(setFault(good.address, { delay: { delayMs: 5, percentage: 1 } }), {
+      code: grpc.status.ABORTED,
+      details:
+        `the change did not take on every replica: taken by ${good.address}; ` +
+        `refused by ${misconfigured.address} (UNAUTHENTICATED: invalid token). ` +
+        'The replicas now differ: correct the refusing ones, then make the change again.',
+    });
+  } finally {
+    await Promise.all([good.stop(), misconfigured.stop()]);
+  }
+});
 
 test('without tracing, no log line names an all-zero trace or span id', () => {
   // These replicas export no traces, so the spans around their calls are placeholders.

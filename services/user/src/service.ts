@@ -1,9 +1,25 @@
-import { InvalidArgumentError, UnavailableError, type AuthPolicy, type RpcHandlers } from '@demo/platform';
+import {
+  InvalidArgumentError,
+  OutOfRangeError,
+  UnavailableError,
+  type AuthPolicy,
+  type CallContext,
+  type RpcHandlers,
+} from '@demo/platform';
 import type { User as UserMessage } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { UserServiceHandlers } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import { decodePageToken, encodePageToken, resolvePageSize } from './page-token.js';
 import type { UserStore } from './store.js';
-import { maxBatchSize, parseUserId, validateNewUser, validateNewUsers, validateRequestId, type User } from './users.js';
+import {
+  maxBatchSize,
+  parseResumeAfterId,
+  parseUserId,
+  resumePastNewest,
+  validateNewUser,
+  validateNewUsers,
+  validateRequestId,
+  type User,
+} from './users.js';
 
 /**
  * UserService needs no token (DESIGN.md: only the aggregator and FaultService
@@ -49,7 +65,8 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
       // A watch never finishes on its own: it ends when the client cancels or
       // when this server starts draining, so shutdown need not wait for it.
       const stop = AbortSignal.any([ctx.signal, ctx.draining]);
-      const resumeAfterId = request.resumeAfterId === '0' ? undefined : parseUserId(request.resumeAfterId);
+      const resumeAfterId = parseResumeAfterId(request.resumeAfterId);
+      if (resumeAfterId !== undefined) await checkResumePoint(userStore, resumeAfterId, ctx);
       const options = { includeExisting: request.includeExisting, afterId: resumeAfterId };
       for await (const user of userStore.watch(stop, options)) {
         // A send waiting for a slow or vanished client must not outlive the
@@ -91,6 +108,16 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
       return { users: users.map(toMessage), createdCount: users.length };
     }),
   };
+}
+
+/**
+ * A resume point past the newest user names a user this service never sent:
+ * the client is confused (or resuming against another store), and waiting
+ * until that id exists would silently skip every user before it.
+ */
+async function checkResumePoint(userStore: UserStore, afterId: number, ctx: CallContext): Promise<void> {
+  const { users } = await userStore.list({ pageSize: 1, afterId: afterId - 1 }, ctx);
+  if (users.length === 0) throw new OutOfRangeError(resumePastNewest(afterId));
 }
 
 /** The domain user as the proto message: int64 as a decimal string, time as a Timestamp. */

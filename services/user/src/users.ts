@@ -1,7 +1,7 @@
 // What a user is and what a valid new user looks like. Plain TypeScript: the
 // stores and the gRPC handlers both build on it, and unit tests call it directly.
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, NotFoundError } from '@demo/platform';
+import { InvalidArgumentError, NotFoundError, OutOfRangeError } from '@demo/platform';
 
 export interface User {
   /** Assigned by the store, counting up from 1; int64 on the wire, a safe integer here. */
@@ -28,18 +28,44 @@ export const maxBatchSize = 1000;
 // parsing accepts addresses nobody can deliver to; the mail server is the real check.
 const emailPattern = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/**
+ * Characters a name may not hold: control characters (NUL, newlines, escape
+ * sequences) and the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069) that make a name display as something else
+ * wherever it is shown ("Trojan Source"). The marks U+200E/U+200F stay: names
+ * mixing scripts need them, and they cannot reorder other text.
+ */
+const forbiddenInName = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * An address is also refused any invisible format character (bidirectional
+ * marks, zero-width spaces and joiners, U+FEFF): no mail system needs one, and
+ * each can make two addresses look alike.
+ */
+const forbiddenInEmail = /[\p{Cc}\p{Cf}]/u;
+
 /** Trims and checks a requested user; throws InvalidArgumentError naming the bad field. */
 export function validateNewUser(input: { name: string; email: string }): NewUser {
   const name = input.name.trim();
   const email = input.email.trim();
   if (name.length === 0) throw new InvalidArgumentError('name must not be empty');
   if (name.length > maxNameLength) throw new InvalidArgumentError(`name must be at most ${maxNameLength} characters`);
+  checkCharacters('name', name, forbiddenInName, 'control characters or bidirectional overrides');
   if (email.length === 0) throw new InvalidArgumentError('email must not be empty');
   if (email.length > maxEmailLength) {
     throw new InvalidArgumentError(`email must be at most ${maxEmailLength} characters`);
   }
+  checkCharacters('email', email, forbiddenInEmail, 'control or invisible formatting characters');
   if (!emailPattern.test(email)) throw new InvalidArgumentError(`email is not a valid address: ${email}`);
   return { name, email };
+}
+
+/** Names the first forbidden character by its code point: echoing it back would carry it into the error. */
+function checkCharacters(field: string, value: string, forbidden: RegExp, what: string): void {
+  const found = forbidden.exec(value);
+  if (!found) return;
+  const codePoint = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const position = Array.from(value.slice(0, found.index)).length + 1; // in code points, as a person counts them
+  throw new InvalidArgumentError(`${field} must not contain ${what}: U+${codePoint} at position ${position}`);
 }
 
 /** Validates every user of a batch, naming the position of the first bad one. */
@@ -73,6 +99,26 @@ export function parseUserId(id: string): number {
   if (value <= 0n) throw new InvalidArgumentError(`id must be a positive integer, got ${id}`);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotFoundError(`user ${id} not found`);
   return Number(value);
+}
+
+/**
+ * The resume point of a WatchUsers: undefined for 0 (none), else the id of
+ * the last user the client received. Negative or non-numeric is a bad
+ * request; an id beyond what the store's counter can reach is past the
+ * newest user (the service also refuses one past the newest user it holds).
+ */
+export function parseResumeAfterId(id: string): number | undefined {
+  if (!/^-?\d+$/.test(id) || BigInt(id) < 0n) {
+    throw new InvalidArgumentError(`resume_after_id must be 0 or the id of a user received, got ${JSON.stringify(id)}`);
+  }
+  const value = BigInt(id);
+  if (value === 0n) return undefined;
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new OutOfRangeError(resumePastNewest(id));
+  return Number(value);
+}
+
+export function resumePastNewest(id: string | number): string {
+  return `resume_after_id ${id} is past the newest user: resume after the id of a user received, or from 0`;
 }
 
 /**

@@ -297,6 +297,61 @@ for (const backend of ['memory', 'redis'] as const) {
       );
     });
 
+    test('WatchUsers resuming after the newest user is OUT_OF_RANGE; after the newest itself it waits for new ones', async () => {
+      const newest = await client.createUser({ name: 'Newest', email: uniqueEmail('newest') });
+      for (const beyond of [String(Number(newest.id) + 1), '9007199254740993', '9223372036854775807']) {
+        const watch = client.watchUsers(false, undefined, beyond);
+        const ended = await watch.ended;
+        assert.equal(ended.code, grpc.status.OUT_OF_RANGE, beyond);
+        assert.equal(
+          ended.details,
+          `resume_after_id ${beyond} is past the newest user: resume after the id of a user received, or from 0`,
+        );
+        assert.deepEqual(watch.users, []);
+      }
+      for (const bad of ['-1', '-9223372036854775808']) {
+        const ended = await client.watchUsers(false, undefined, bad).ended;
+        assert.equal(ended.code, grpc.status.INVALID_ARGUMENT, bad);
+      }
+      const watch = client.watchUsers(false, undefined, newest.id);
+      const next = await waitFor('a user created after the resume point', async () => {
+        const created = await client.createUser({ name: 'After newest', email: uniqueEmail('after-newest') });
+        return watch.users.some((user) => user.id === created.id) ? created : undefined;
+      });
+      assert.ok(!watch.users.some((user) => user.id === newest.id), 'the resume point itself is not sent again');
+      assert.ok(Number(next.id) > Number(newest.id));
+      watch.cancel();
+      assert.equal((await watch.ended).code, grpc.status.CANCELLED);
+    });
+
+    test('CreateUser with a control character in the email or a bidirectional override in the name is INVALID_ARGUMENT', async () => {
+      const { totalCount } = await client.listUsers({ pageSize: 1 });
+      const refused = [
+        {
+          name: 'Nul',
+          email: `nul\u0000${uniqueEmail('x')}`,
+          details: /^email must not contain .*: U\+0000 at position 4$/,
+        },
+        { name: 'Rlo', email: `${uniqueEmail('rlo')}\u202E`, details: /^email must not contain .*: U\+202E/ },
+        { name: 'Isolate', email: `iso\u2066${uniqueEmail('x')}`, details: /^email must not contain .*: U\+2066/ },
+        { name: 'evil\u202Egnp.exe', email: uniqueEmail('name-rlo'), details: /^name must not contain .*: U\+202E/ },
+        { name: 'Ada\u2067', email: uniqueEmail('name-rli'), details: /^name must not contain .*: U\+2067/ },
+      ];
+      for (const { name, email, details } of refused) {
+        await assert.rejects(client.createUser({ name, email }), { code: grpc.status.INVALID_ARGUMENT, details });
+      }
+      // A batch carrying one such entry creates none of its users.
+      await assert.rejects(
+        client.batchCreateUsers([
+          { name: 'Fine', email: uniqueEmail('batch-fine') },
+          { name: 'Also fine', email: uniqueEmail('batch-fine') },
+          { name: 'Ada\u202D', email: uniqueEmail('batch-lro') },
+        ]),
+        { code: grpc.status.INVALID_ARGUMENT, details: /^user 3: name must not contain .*: U\+202D at position 4$/ },
+      );
+      assert.equal((await client.listUsers({ pageSize: 1 })).totalCount, totalCount, 'nothing was created');
+    });
+
     test('a request that is not valid protobuf is INTERNAL and the server keeps serving', async () => {
       const error = await new Promise<grpc.ServiceError | null>((resolve) => {
         client.raw.makeUnaryRequest(

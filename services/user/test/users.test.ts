@@ -32,6 +32,55 @@ describe('validating a new user', () => {
     }
   });
 
+  test('rejects names holding control characters or bidirectional overrides, naming the character', () => {
+    const names = {
+      'Ada\u0000': 'U+0000 at position 4',
+      'Ada\nLovelace': 'U+000A at position 4',
+      'evil\u202Egnp.exe': 'U+202E at position 5',
+      '\u202AAda': 'U+202A at position 1',
+      'Ada \u2066x\u2069': 'U+2066 at position 5',
+      '\u{1F600}\u2067': 'U+2067 at position 2',
+    };
+    for (const [name, where] of Object.entries(names)) {
+      assert.throws(
+        () => validateNewUser({ name, email: 'a@example.com' }),
+        (error: Error) =>
+          error instanceof InvalidArgumentError &&
+          error.message === `name must not contain control characters or bidirectional overrides: ${where}`,
+        JSON.stringify(name),
+      );
+    }
+  });
+
+  test('accepts names in any script, with the direction marks mixed scripts need', () => {
+    for (const name of ['Ada Lovelace', 'עדה לאבלייס', 'Ada \u200Fעדה\u200E', '李小龍', 'Zoë O’Brien']) {
+      assert.equal(validateNewUser({ name, email: 'a@example.com' }).name, name);
+    }
+  });
+
+  test('rejects emails holding control or invisible formatting characters, without echoing them', () => {
+    const emails = [
+      'ada\u0000@example.com',
+      'ada@exa\u007Fmple.com',
+      'ada\u202E@example.com',
+      'ada@example.com\u2066',
+      'a\u200Bda@example.com',
+      'ada\uFEFF@example.com',
+      'ada\u200E@example.com',
+    ];
+    for (const email of emails) {
+      assert.throws(
+        () => validateNewUser({ name: 'A', email }),
+        (error: Error) =>
+          error instanceof InvalidArgumentError &&
+          /^email must not contain control or invisible formatting characters: U\+[0-9A-F]{4} at position \d+$/.test(
+            error.message,
+          ),
+        JSON.stringify(email),
+      );
+    }
+  });
+
   test('names the position of the bad entry in a batch', () => {
     assert.throws(
       () =>

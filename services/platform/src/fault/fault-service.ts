@@ -23,7 +23,10 @@ export function faultServiceHandlers(
   /** A change forwarded by a peer is applied here only; one from a person goes everywhere. */
   async function change(fault: Fault, ctx: CallContext) {
     const forwarded = forwardedVersionOf(ctx.metadata);
-    if (forwarded) return (await replicator.receive(fault, forwarded, ctx)) ? [replica()] : [];
+    if (forwarded) {
+      await replicator.receive(fault, forwarded, ctx);
+      return [replica()];
+    }
     return replicator.change(fault, await subjectOf(ctx.metadata, key));
   }
 
