@@ -13,8 +13,8 @@ import type { UserStore } from './store.js';
 import {
   maxBatchSize,
   parseResumeAfterId,
-  parseUserId,
   resumePastNewest,
+  storedUserId,
   validateNewUser,
   validateNewUsers,
   validateRequestId,
@@ -38,7 +38,7 @@ export function userHandlers(rpc: RpcHandlers, deps: { userStore: UserStore }): 
   const { userStore } = deps;
   return {
     GetUser: rpc.unary(async (request, ctx) => ({
-      user: toMessage(await userStore.get(parseUserId(request.id), ctx)),
+      user: toMessage(await userStore.get(storedUserId(request.id), ctx)),
     })),
 
     ListUsers: rpc.unary(async (request, ctx) => {

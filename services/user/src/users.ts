@@ -1,7 +1,7 @@
 // What a user is and what a valid new user looks like. Plain TypeScript: the
 // stores and the gRPC handlers both build on it, and unit tests call it directly.
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, NotFoundError, OutOfRangeError } from '@demo/platform';
+import { InvalidArgumentError, NotFoundError, OutOfRangeError, parseUserId } from '@demo/platform';
 
 export interface User {
   /** Assigned by the store, counting up from 1; int64 on the wire, a safe integer here. */
@@ -89,30 +89,26 @@ export function emailKey(email: string): string {
 }
 
 /**
- * The id a GetUser names. proto-loader hands int64 over as a decimal string;
- * zero and negatives are a bad request, while an id beyond what the store's
- * counter can reach is simply a user that does not exist.
+ * The id a GetUser names, as the store keeps it. Which ids are valid is the
+ * platform's one rule (parseUserId: a positive int64, else INVALID_ARGUMENT);
+ * a valid id beyond what the store's counter can reach (a safe integer) is
+ * simply a user that does not exist.
  */
-export function parseUserId(id: string): number {
-  if (!/^-?\d+$/.test(id)) throw new InvalidArgumentError(`id must be a positive integer, got ${JSON.stringify(id)}`);
-  const value = BigInt(id);
-  if (value <= 0n) throw new InvalidArgumentError(`id must be a positive integer, got ${id}`);
+export function storedUserId(id: string): number {
+  const value = parseUserId(id, 'id');
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotFoundError(`user ${id} not found`);
   return Number(value);
 }
 
 /**
  * The resume point of a WatchUsers: undefined for 0 (none), else the id of
- * the last user the client received. Negative or non-numeric is a bad
- * request; an id beyond what the store's counter can reach is past the
- * newest user (the service also refuses one past the newest user it holds).
+ * the last user the client received, by the same rule as any user id; one
+ * beyond what the store's counter can reach is past the newest user (the
+ * service also refuses one past the newest user it holds).
  */
 export function parseResumeAfterId(id: string): number | undefined {
-  if (!/^-?\d+$/.test(id) || BigInt(id) < 0n) {
-    throw new InvalidArgumentError(`resume_after_id must be 0 or the id of a user received, got ${JSON.stringify(id)}`);
-  }
-  const value = BigInt(id);
-  if (value === 0n) return undefined;
+  if (id === '0') return undefined;
+  const value = parseUserId(id, 'resume_after_id');
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new OutOfRangeError(resumePastNewest(id));
   return Number(value);
 }

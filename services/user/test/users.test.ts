@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError, NotFoundError } from '@demo/platform';
-import { emailKey, parseUserId, validateNewUser, validateNewUsers } from '../src/users.js';
+import { emailKey, storedUserId, validateNewUser, validateNewUsers } from '../src/users.js';
 
 describe('validating a new user', () => {
   test('trims the name and the email', () => {
@@ -97,18 +97,18 @@ describe('validating a new user', () => {
   });
 });
 
-describe('parsing a user id', () => {
+describe('a user id as the store keeps it', () => {
   test('reads a positive decimal id', () => {
-    assert.equal(parseUserId('42'), 42);
+    assert.equal(storedUserId('42'), 42);
   });
 
-  test('rejects zero, negatives and non-numbers as invalid arguments', () => {
-    for (const id of ['0', '-1', '-9223372036854775808', '', 'abc']) {
-      assert.throws(() => parseUserId(id), InvalidArgumentError, id);
+  test('rejects what is not a positive int64 as an invalid argument, by the platform rule every service uses', () => {
+    for (const id of ['0', '-1', '-9223372036854775808', '', 'abc', '9223372036854775808', '1e3', ' 1']) {
+      assert.throws(() => storedUserId(id), InvalidArgumentError, id);
     }
   });
 
-  test('treats an id beyond what the store can assign as a user that does not exist', () => {
-    assert.throws(() => parseUserId('9223372036854775807'), NotFoundError);
+  test('treats a valid id beyond what the store can assign as a user that does not exist', () => {
+    assert.throws(() => storedUserId('9223372036854775807'), NotFoundError);
   });
 });
