@@ -570,7 +570,7 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
 
 interface SkaffoldConfig {
   apiVersion: string;
-  build: { artifacts: { image: string; custom?: { buildCommand: string; dependencies: { paths: string[] } } }[] };
+  build: { artifacts: { image: string; custom: { buildCommand: string; dependencies: { paths: string[] } } }[] };
   deploy: { helm: { releases: { chartPath: string; namespace: string; setValueTemplates: Record<string, string> }[] } };
   portForward: { resourceType: string; resourceName: string; namespace?: string; port: number; localPort: number }[];
   profiles: { name: string; activation?: { kubeContext?: string }[]; patches?: { path: string; value?: unknown }[] }[];
@@ -607,13 +607,13 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
     const artifact = skaffold.build.artifacts.find((candidate) => candidate.image === repository);
     assert.ok(artifact, `skaffold builds ${repository}, the chart's ${service} image`);
     assert.equal(
-      artifact.custom?.buildCommand,
+      artifact.custom.buildCommand,
       `sh scripts/build-image.sh ${service}`,
       `${repository} is the Dockerfile's ${service} target`,
     );
     assert.match(dockerfile, new RegExp(`^FROM \\S+ AS ${service}$`, 'm'), `the Dockerfile has a ${service} stage`);
     // The image's inputs: its own service, and no other service's sources.
-    const inputs = artifact.custom?.dependencies.paths ?? [];
+    const inputs = artifact.custom.dependencies.paths;
     assert.ok(inputs.includes(`services/${service}`), `${repository} is rebuilt when services/${service} changes`);
     for (const other of imaged.filter((name) => name !== service)) {
       assert.ok(!inputs.includes(`services/${other}`), `${repository} does not depend on services/${other}`);

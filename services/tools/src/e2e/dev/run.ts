@@ -9,7 +9,7 @@
 // the Deployments it rolled are named. Writes reports/e2e-dev-<time>/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { loadConfigOrExit } from '@demo/platform';
 import { paths, repoRoot } from '../../cluster/toolchain.js';
@@ -23,7 +23,8 @@ import { copyCheckout, editFile } from './checkout.js';
 import { startRegistry, type Registry } from './registry.js';
 import { SkaffoldDev } from './skaffold-dev.js';
 import { isBuildFailure, isUnusedImageWarning, parseStabilized, type Forward } from './skaffold-output.js';
-import { writeDevReport } from './report.js';
+import { innerLoopMarkdown, writeDevReport, type DevReport } from './report.js';
+import { writeInnerLoopPart } from '../../benchmarks-file.js';
 
 const config = loadConfigOrExit(
   z.object({
@@ -476,7 +477,7 @@ try {
 const passed = steps.filter((s) => s.status === 'passed').length;
 const failed = steps.length - passed;
 const seconds_ = Math.round((Date.now() - startedAt.getTime()) / 1000);
-writeDevReport(reportDir, {
+const devReport: DevReport = {
   startedAt: startedAt.toISOString(),
   seconds: seconds_,
   context: target.context,
@@ -485,8 +486,16 @@ writeDevReport(reportDir, {
   registry: registry?.repository,
   firstDeploySeconds,
   steps,
-});
+};
+writeDevReport(reportDir, devReport);
 console.log(`e2e-dev: ${seconds_} s in all; report in ${join(reportDir, 'report.md')} (and report.json, skaffold.log)`);
+if (ok && failed === 0) {
+  // The figures go to BENCHMARKS.md too, beside make bench's (which keeps them).
+  writeInnerLoopPart(
+    join(repoRoot, 'BENCHMARKS.md'),
+    innerLoopMarkdown(devReport, relative(repoRoot, join(reportDir, 'report.md'))),
+  );
+}
 // The closing line CI reads; a step not reached counts as failed.
 const stepCount = 8;
 console.log(`e2e-dev: ${passed} passed, ${failed + Math.max(0, stepCount - steps.length)} failed`);
