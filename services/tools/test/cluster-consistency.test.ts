@@ -572,7 +572,7 @@ interface SkaffoldConfig {
   apiVersion: string;
   build: { artifacts: { image: string; custom: { buildCommand: string; dependencies: { paths: string[] } } }[] };
   deploy: { helm: { releases: { chartPath: string; namespace: string; setValueTemplates: Record<string, string> }[] } };
-  portForward: { resourceType: string; resourceName: string; namespace?: string; port: number; localPort: number }[];
+  portForward: { resourceType: string; resourceName: string; namespace: string; port: number; localPort: number }[];
   profiles: { name: string; activation?: { kubeContext?: string }[]; patches?: { path: string; value?: unknown }[] }[];
 }
 
@@ -631,8 +631,8 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
   const services = servicesOf(chart.objects);
   const forwarded = skaffold.portForward.map((forward) => {
     assert.equal(forward.resourceType, 'service');
-    // No namespace of its own: the forward follows the release (skaffold dev -n moves both).
-    assert.equal(forward.namespace, undefined);
+    // The release's namespace: SKAFFOLD_NAMESPACE moves both.
+    assert.equal(forward.namespace, `{{ index . "SKAFFOLD_NAMESPACE" | default "${release.namespace}" }}`);
     assert.ok(
       services.get(forward.resourceName)?.ports.some((port) => port.port === forward.port),
       `Service ${forward.resourceName} has port ${forward.port}`,

@@ -9,7 +9,7 @@
 // the Deployments it rolled are named. Writes reports/e2e-dev-<time>/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { loadConfigOrExit } from '@demo/platform';
 import { paths, repoRoot } from '../../cluster/toolchain.js';
@@ -261,7 +261,6 @@ try {
       // make dev's flags, and what running without a person needs.
       args: [
         '--port-forward=user',
-        `--namespace=${cluster.namespace}`,
         '--trigger=polling',
         '--watch-poll-interval=500',
         '--interactive=false',
@@ -271,9 +270,18 @@ try {
       env: {
         ...process.env,
         SKAFFOLD_DEFAULT_REPO: registry.repository,
+        // skaffold's variable for --namespace, which skaffold.yaml's forwards follow too.
+        SKAFFOLD_NAMESPACE: cluster.namespace,
         GRAFANA: String(grafana),
-        // helm and kubectl as make dev finds them.
-        PATH: [...programs.pathDirs, process.env['PATH'] ?? ''].join(':'),
+        // helm, docker and kubectl as the check found them. docker's directory
+        // goes before kubectl's: a kubectl in /usr/bin must not bring an older
+        // docker CLI in /usr/bin ahead of the one on the PATH.
+        PATH: [
+          join(paths.tools, 'bin'),
+          dirname(programs.docker),
+          ...programs.pathDirs,
+          process.env['PATH'] ?? '',
+        ].join(':'),
       },
       logFile: join(reportDir, 'skaffold.log'),
     });
@@ -314,7 +322,10 @@ try {
       r.expect(forward.namespace === cluster.namespace, `${forward.resource} forwarded from ${forward.namespace}`);
     }
     if (!grafana) {
-      const grafanaLines = output.lines.filter(({ text }) => /grafana/i.test(text)).map(({ text }) => text);
+      // skaffold's own lines, not the pods' logs it streams ("[pod container] ...").
+      const grafanaLines = output.lines
+        .filter(({ text }) => /grafana/i.test(text) && !text.startsWith('['))
+        .map(({ text }) => text);
       r.expect(grafanaLines.length === 0, `Grafana is off, yet skaffold said:\n${grafanaLines.join('\n')}`);
     }
   });
