@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
 import { innerLoopMarker, writeBenchPart, writeInnerLoopPart } from '../src/benchmarks-file.js';
+import { readmeClusterBlock } from '../src/e2e/checks/readme.js';
 import { copyCheckout, editFile } from '../src/e2e/dev/checkout.js';
 import { startRegistry } from '../src/e2e/dev/registry.js';
 import {
@@ -330,4 +331,10 @@ test("BENCHMARKS.md keeps make bench's part and make e2e-dev's section, whicheve
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+});
+
+test("the README's cluster block runs through a forward that kept the README's own port", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const script = readmeClusterBlock(readme, { namespace: 'n', aggregator: '127.0.0.1:50051', user: '127.0.0.1:41002' });
+  assert.match(script, /127\.0\.0\.1:50051 demo\.aggregator\.v1\.AggregatorService\/GetUserHome/);
 });
