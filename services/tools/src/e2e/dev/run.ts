@@ -210,7 +210,10 @@ async function measureEdit(
     editMs,
     fromLine,
   );
-  r.figure('skaffoldStabilizedSeconds', stabilized === undefined ? undefined : parseStabilized(stabilized));
+  r.figure(
+    'skaffoldStabilizedSeconds',
+    stabilized === undefined ? undefined : seconds((parseStabilized(stabilized) ?? 0) * 1000),
+  );
   r.figure('saveToStabilizedSeconds', seconds(Date.now() - savedAt));
   await waitSettled();
   const after = await snapshot();
@@ -298,7 +301,7 @@ try {
     if (deployStarted) r.figure('buildSeconds', seconds(deployStarted - skaffold.startedAt));
     if (stabilized) {
       firstDeploySeconds = seconds(stabilized.at - skaffold.startedAt);
-      r.figure('stabilizedSeconds', parseStabilized(stabilized.text));
+      r.figure('stabilizedSeconds', seconds((parseStabilized(stabilized.text) ?? 0) * 1000));
       r.figure('startToStabilizedSeconds', firstDeploySeconds);
     }
     r.figure('targetPlatforms', [
