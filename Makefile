@@ -2,7 +2,7 @@
 # Node 24 that `npm ci` installs into node_modules/.bin, whatever node the
 # machine has.
 .PHONY: jaeger stream-clients soak install build test lint format run token load scenario bench fault-on fault-off fault-status clean
-.PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load dev port-forward e2e
+.PHONY: cluster-check-tools manifests images kind-up kind-down kind-load minikube-load skaffold dev e2e-dev port-forward e2e
 
 GRPCURL_VERSION := v1.9.4
 GHZ_VERSION := v0.120.0
@@ -133,11 +133,43 @@ kind-load: $(STAMP)/kind-$(KIND_VERSION) ## Load the images of `make images` int
 minikube-load: ## Load the images of `make images` into minikube (skaffold builds there by itself)
 	minikube image load grpc-demo-user:$(APP_VERSION) grpc-demo-recommendation:$(APP_VERSION) grpc-demo-aggregator:$(APP_VERSION) grpc-demo-console:$(APP_VERSION)
 
-dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current kind or minikube context: build, deploy the chart, forward ports, redeploy on change
-	PATH="$(TOOLS)/bin:$$PATH" skaffold dev --port-forward=user
+# skaffold, pinned: `go install` refuses its module (its go.mod has replace
+# directives), so it is built from the module's source as the Go module
+# proxy serves it, with the version stamped in as skaffold's own release
+# build does (v2.24.0 is the newest the proxy serves that builds with Go 1.26).
+SKAFFOLD_VERSION := v2.24.0
+SKAFFOLD_MODULE := github.com/GoogleContainerTools/skaffold/v2
+skaffold: $(STAMP)/skaffold-$(SKAFFOLD_VERSION) ## Build the pinned skaffold into .tools/bin (about 4 min on two cores, once)
+$(STAMP)/skaffold-$(SKAFFOLD_VERSION):
+	@command -v go >/dev/null 2>&1 || { echo "make skaffold: Go 1.26 is needed to build skaffold $(SKAFFOLD_VERSION) (install Go from go.dev, or put a skaffold v2 on the PATH)" >&2; exit 1; }
+	@rm -rf $(TOOLS)/skaffold-src && mkdir -p $(TOOLS)/bin
+	source=$$(go mod download -json $(SKAFFOLD_MODULE)@$(SKAFFOLD_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p') && \
+	  test -n "$$source" && cp -R "$$source" $(TOOLS)/skaffold-src && chmod -R u+w $(TOOLS)/skaffold-src
+	cd $(TOOLS)/skaffold-src && CGO_ENABLED=0 GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath \
+	  -tags 'timetzdata osusergo netgo release' \
+	  -ldflags '-s -w -X $(SKAFFOLD_MODULE)/pkg/skaffold/version.version=$(SKAFFOLD_VERSION)' \
+	  -o $(TOOLS)/bin/skaffold ./cmd/skaffold
+	@rm -rf $(TOOLS)/skaffold-src
+	@mkdir -p $(@D) && touch $@
+
+# A skaffold on the PATH wins; else the pinned one, built when missing.
+dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current context (kind, minikube, or any cluster with SKAFFOLD_DEFAULT_REPO): build, deploy the chart, forward ports, redeploy on change
+	@if command -v skaffold >/dev/null 2>&1; then \
+	  skaffold=$$(command -v skaffold); echo "make dev: using $$skaffold ($$($$skaffold version)) from the PATH"; \
+	else \
+	  $(MAKE) --no-print-directory $(STAMP)/skaffold-$(SKAFFOLD_VERSION) || exit 1; \
+	  echo "make dev: using the pinned skaffold $(SKAFFOLD_VERSION) in .tools/bin"; skaffold=$(TOOLS)/bin/skaffold; \
+	fi; \
+	PATH="$(TOOLS)/bin:$$PATH" exec $$skaffold dev --port-forward=user
 
 port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (console 8080, 16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
+
+# `make dev` for real: a local registry, skaffold dev in a copy of the
+# checkout, edits timed from save to answer, Ctrl-C (docker-registry: Debian's package).
+e2e-dev: build $(STAMP)/helm-$(HELM_VERSION) $(STAMP)/skaffold-$(SKAFFOLD_VERSION) ## Run skaffold dev on the current cluster with a local registry, edit two services, time each edit to its answer, then Ctrl-C
+	@command -v docker-registry >/dev/null 2>&1 || { echo "make e2e-dev: docker-registry is missing (apt-get install docker-registry)" >&2; exit 1; }
+	@npm run -s e2e-dev
 
 e2e: build $(STAMP)/helm-$(HELM_VERSION) ## Deploy the chart to the current kube context and check it as a user would, then uninstall (KEEP=1 keeps a failed run)
 	@npm run -s e2e

@@ -76,7 +76,7 @@ matchLabelKeys counts only the pods of the same rollout.
     - pod-template-hash
 {{- end }}
 
-{{/* An image reference from {repository, tag}; an empty tag means the chart's appVersion. */}}
+{{/* An image reference from {repository, tag, digest}; an empty tag means the chart's appVersion, and a digest pins exactly that image. */}}
 {{- define "grpc-demo.image" -}}
-{{ .image.repository }}:{{ .image.tag | default .root.Chart.AppVersion }}
+{{ .image.repository }}:{{ .image.tag | default .root.Chart.AppVersion }}{{ with .image.digest }}@{{ . }}{{ end }}
 {{- end }}

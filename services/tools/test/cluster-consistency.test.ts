@@ -570,7 +570,7 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
 
 interface SkaffoldConfig {
   apiVersion: string;
-  build: { artifacts: { image: string; docker?: { dockerfile?: string; target?: string } }[] };
+  build: { artifacts: { image: string; custom: { buildCommand: string; dependencies: { paths: string[] } } }[] };
   deploy: { helm: { releases: { chartPath: string; namespace: string; setValueTemplates: Record<string, string> }[] } };
   portForward: { resourceType: string; resourceName: string; namespace: string; port: number; localPort: number }[];
   profiles: { name: string; activation?: { kubeContext?: string }[]; patches?: { path: string; value?: unknown }[] }[];
@@ -606,12 +606,23 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
     const repository = values[service]?.image?.repository;
     const artifact = skaffold.build.artifacts.find((candidate) => candidate.image === repository);
     assert.ok(artifact, `skaffold builds ${repository}, the chart's ${service} image`);
-    assert.equal(artifact.docker?.target, service, `${repository} is the Dockerfile's ${service} target`);
+    assert.equal(
+      artifact.custom.buildCommand,
+      `sh scripts/build-image.sh ${service}`,
+      `${repository} is the Dockerfile's ${service} target`,
+    );
     assert.match(dockerfile, new RegExp(`^FROM \\S+ AS ${service}$`, 'm'), `the Dockerfile has a ${service} stage`);
+    // The image's inputs: its own service, and no other service's sources.
+    const inputs = artifact.custom.dependencies.paths;
+    assert.ok(inputs.includes(`services/${service}`), `${repository} is rebuilt when services/${service} changes`);
+    for (const other of imaged.filter((name) => name !== service)) {
+      assert.ok(!inputs.includes(`services/${other}`), `${repository} does not depend on services/${other}`);
+    }
     // skaffold's template names: the image name with every character outside [A-Za-z0-9] as _.
     const key = artifact.image.replace(/[^A-Za-z0-9]/g, '_');
     assert.equal(release.setValueTemplates[`${service}.image.repository`], `{{.IMAGE_REPO_${key}}}`);
     assert.equal(release.setValueTemplates[`${service}.image.tag`], `{{.IMAGE_TAG_${key}}}`);
+    assert.equal(release.setValueTemplates[`${service}.image.digest`], `{{.IMAGE_DIGEST_${key}}}`);
   }
   assert.equal(skaffold.build.artifacts.length, imaged.length, 'no other image');
 
@@ -620,7 +631,8 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
   const services = servicesOf(chart.objects);
   const forwarded = skaffold.portForward.map((forward) => {
     assert.equal(forward.resourceType, 'service');
-    assert.equal(forward.namespace, release.namespace);
+    // The release's namespace: SKAFFOLD_NAMESPACE moves both.
+    assert.equal(forward.namespace, `{{ index . "SKAFFOLD_NAMESPACE" | default "${release.namespace}" }}`);
     assert.ok(
       services.get(forward.resourceName)?.ports.some((port) => port.port === forward.port),
       `Service ${forward.resourceName} has port ${forward.port}`,

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { flag, loadConfigOrExit } from '@demo/platform';
 import { formatMs } from '../load/open-loop.js';
 import { startOtlpReceiver } from '../otlp-receiver.js';
+import { writeBenchPart } from '../benchmarks-file.js';
 import { benchCases, homeCase, type BenchCase, type CaseContext } from './cases.js';
 import { measureFootprint, type Footprint } from './footprint.js';
 import { runClosedLoop } from './ghz.js';
@@ -210,5 +211,6 @@ mkdirSync(config.REPORTS_DIR, { recursive: true });
 const reportFile = join(config.REPORTS_DIR, `bench-${date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
 const lines = benchmarksMarkdown(report, reportFile);
-writeFileSync(config.OUTPUT, lines.join('\n'));
+// The inner-loop section that make e2e-dev writes at the end is kept.
+writeBenchPart(config.OUTPUT, lines.join('\n'));
 process.stdout.write(`\n${lines.join('\n')}\nwritten to ${config.OUTPUT} and ${reportFile}\n`);

@@ -37,6 +37,8 @@ export interface HomeCall {
   recommendations: number;
   reason?: string | undefined;
   details?: string | undefined;
+  /** The whole answer, when there was one. */
+  answer?: GetUserHomeResponse__Output;
 }
 
 /** GetUserHome through one address (a forwarded aggregator). */
@@ -64,6 +66,7 @@ export class Front {
         servedBy: response.servedBy,
         recommendations: response.recommendations.length,
         reason: response.degradations[0]?.reason,
+        answer: response,
       };
     } catch (error) {
       return {

@@ -19,16 +19,17 @@ export function readmeClusterBlock(
   if (marker < 0) throw new Error(`the README has no "${readmeMarker}" before its cluster commands`);
   const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
   if (block === undefined) throw new Error('no bash block after the marker');
-  const script = block
+  const commands = block
     .split('\n')
     .filter((line) => !line.startsWith('make port-forward'))
-    .join('\n')
+    .join('\n');
+  // Checked before the forwards' own addresses go in, which may be these very ports.
+  const stray = /127\.0\.0\.1:5005[03-9]/.exec(commands);
+  if (stray) throw new Error(`the README's cluster block uses ${stray[0]}, which the check does not forward`);
+  return commands
     .replaceAll('-n grpc-demo ', `-n ${options.namespace} `)
     .replaceAll('127.0.0.1:50051', options.aggregator)
     .replaceAll('127.0.0.1:50052', options.user);
-  const stray = /127\.0\.0\.1:5005\d/.exec(script);
-  if (stray) throw new Error(`the README's cluster block uses ${stray[0]}, which the check does not forward`);
-  return script;
 }
 
 export const readmeCheck: Check = {
