@@ -84,9 +84,10 @@ COPY services/aggregator/package.json services/aggregator/
 COPY services/console/package.json services/console/
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace=services/platform --workspace=services/user --workspace=services/recommendation --workspace=services/aggregator --workspace=services/console
 # grpc-js carries one patch (patches/, the README says why): applied by the
-# build stage's patch-package, which the image itself does not need.
+# build stage's patch-package, which the image itself does not need (mounted
+# as a node_modules directory, so Node finds its dependencies beside it).
 COPY patches/ patches/
-RUN --mount=type=bind,from=build,source=/app/node_modules,target=/opt/build-modules node /opt/build-modules/patch-package/index.js --error-on-fail
+RUN --mount=type=bind,from=build,source=/app/node_modules,target=/opt/build/node_modules node /opt/build/node_modules/patch-package/index.js --error-on-fail
 
 # ---- runtime: what every service needs at run time, and nothing else. The
 # files belong to root and the process runs as another user, so the app cannot
