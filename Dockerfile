@@ -29,6 +29,7 @@ COPY services/recommendation/package.json services/recommendation/
 COPY services/aggregator/package.json services/aggregator/
 COPY services/console/package.json services/console/
 COPY services/tools/package.json services/tools/
+COPY services/gateway/package.json services/gateway/
 # No install scripts: the compiler needs none, and the one dev package with
 # one (`node`, the Node.js binary the tests run on) is not used here.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
