@@ -58,16 +58,6 @@ export function envoyConfig(options: GatewayConfigOptions): object {
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 1024 * 1024;
   const httpFilters = [
     {
-      // The whole body before anything goes upstream: the transcoder starts
-      // the call as soon as it has the headers, so without this a 10 MB body
-      // would reach a service before being refused. 413 past the limit.
-      name: 'envoy.filters.http.buffer',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer',
-        max_request_bytes: maxRequestBodyBytes,
-      },
-    },
-    {
       name: 'envoy.filters.http.jwt_authn',
       typed_config: {
         '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
@@ -112,6 +102,17 @@ export function envoyConfig(options: GatewayConfigOptions): object {
       },
     },
     {
+      // The whole transcoded call before anything goes upstream: the
+      // transcoder passes the headers on at once, so without this a body it
+      // then refuses (bad JSON, too large) would already have opened a call
+      // on a service.
+      name: 'envoy.filters.http.buffer',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer',
+        max_request_bytes: maxRequestBodyBytes,
+      },
+    },
+    {
       name: 'envoy.filters.http.router',
       typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
     },
@@ -142,11 +143,10 @@ export function envoyConfig(options: GatewayConfigOptions): object {
       match: { prefix: `/${service}/` },
       route: {
         cluster: upstream,
-        timeout: routeTimeout,
-        // Envoy sends the route's timeout on as grpc-timeout (a caller's
-        // shorter grpc-timeout wins), so every REST call reaches the services
-        // with a deadline they propagate.
-        max_grpc_timeout: routeTimeout,
+        // The call's deadline: Envoy ends it then, and sends it on as
+        // grpc-timeout (a caller's shorter grpc-timeout wins), so every REST
+        // call reaches the services with a deadline they propagate.
+        max_stream_duration: { max_stream_duration: routeTimeout, grpc_timeout_header_max: routeTimeout },
       },
     })),
   ];

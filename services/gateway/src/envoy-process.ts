@@ -57,6 +57,7 @@ export interface GatewayProcess {
 
 /** Starts Envoy and waits until it answers GET /healthz on its listener. */
 export async function startGateway(options: GatewayConfigOptions, binary = envoyBinary): Promise<GatewayProcess> {
+  if (!envoyInstalled(binary)) throw new Error(`Envoy is not installed at ${binary}: make install puts it there`);
   const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
   const file = join(dir, 'envoy.json');
   writeFileSync(file, JSON.stringify(envoyConfig(options)));

@@ -17,7 +17,7 @@ export interface LocalSystemOptions {
   /** Start the console too (its `grpc` port is its HTTP port). */
   console?: boolean;
   /** Start the gateway too (Envoy must be installed): its REST port and admin port, free ones when unset. */
-  gateway?: boolean | { port?: number; adminPort?: number };
+  gateway?: boolean | { port?: number; adminPort?: number; routeTimeoutSeconds?: number };
   /** gRPC (HTTP for the console) and metrics ports; free ones are picked for any left unset. */
   ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
   /** Variables for every service, then for one. */
@@ -157,17 +157,18 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           recommendations: [a, b],
         })
       : undefined;
-    const gatewayPorts = typeof options.gateway === 'object' ? options.gateway : {};
+    const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
     const gateway = options.gateway
       ? await startGateway({
-          listen: { host: '127.0.0.1', port: gatewayPorts.port || (await freePort()) },
-          admin: { host: '127.0.0.1', port: gatewayPorts.adminPort || (await freePort()) },
+          listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
+          admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
           upstreams: {
             aggregator: [aggregator.address],
             user: [user.address],
             recommendation: [a.address, b.address],
           },
           jwtSecret: options.jwtSecret,
+          ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
         })
       : undefined;
     const system: LocalSystem = {
