@@ -29,7 +29,7 @@ export interface LocalSystemOptions {
   /** Keep each service's log lines (default); a benchmark discards them. */
   collectLogs?: boolean;
   /** Told when a service exits while the system is not stopping. */
-  onUnexpectedExit?: (service: LocalServiceName, code: number | null) => void;
+  onUnexpectedExit?: (service: LocalServiceName | 'gateway', code: number | null) => void;
 }
 
 export interface LocalSystem {
@@ -171,6 +171,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
         })
       : undefined;
+    gateway?.process.once('exit', (code) => {
+      if (!stopping) options.onUnexpectedExit?.('gateway', code);
+    });
     const system: LocalSystem = {
       user,
       recommendations: [a, b],

@@ -31,7 +31,7 @@ before(async () => {
 });
 
 after(async () => {
-  await system?.stop();
+  await system.stop();
 });
 
 interface Answer {
