@@ -290,22 +290,31 @@ test('a path that matches no route is 404, as google.rpc.Status', async () => {
   assertStatus(await rest('GET', '/v2/users/1'), 404, 5, 'another version');
 });
 
-test('WatchUsers streams newline-delimited JSON, one line per user as it is created, and ends upstream when the client leaves', async () => {
-  const marker = await createUser();
+interface WatchLine {
+  user: { id: string; email: string };
+}
+
+/**
+ * GET /v1/users:watch as a client reads it: one JSON message a line. With
+ * resume_after_id the watch sees every user after that one, however soon
+ * the next is created; fetch resolves once the first line is on its way.
+ */
+function openWatch(resumeAfterId: string) {
   const client = new AbortController();
-  // resume_after_id: the watch sees every user after the marker, however soon the first is created.
-  const responding = fetch(`${base}/v1/users:watch?resume_after_id=${marker.id}`, {
+  const responding = fetch(`${base}/v1/users:watch?resume_after_id=${resumeAfterId}`, {
     headers: { authorization: `Bearer ${userToken}` },
     signal: AbortSignal.any([client.signal, AbortSignal.timeout(30_000)]),
   });
-  try {
-    const first = await createUser();
-    const response = await responding;
-    assert.equal(response.status, 200);
-    assert.ok(response.body);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffered = '';
-    const nextLine = async (): Promise<{ user: { id: string; email: string } }> => {
+  let reader: ReadableStreamDefaultReader<string> | undefined;
+  let buffered = '';
+  return {
+    async nextLine(): Promise<WatchLine> {
+      if (!reader) {
+        const response = await responding;
+        assert.equal(response.status, 200);
+        assert.ok(response.body);
+        reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      }
       while (!buffered.includes('\n')) {
         const { value, done } = await reader.read();
         if (done) throw new Error(`the stream ended; it held ${JSON.stringify(buffered)}`);
@@ -313,15 +322,23 @@ test('WatchUsers streams newline-delimited JSON, one line per user as it is crea
       }
       const line = buffered.slice(0, buffered.indexOf('\n'));
       buffered = buffered.slice(buffered.indexOf('\n') + 1);
-      return JSON.parse(line) as { user: { id: string; email: string } };
-    };
-    assert.equal((await nextLine()).user.id, first.id, 'the first user, as its own line');
+      return JSON.parse(line) as WatchLine;
+    },
+    close: () => client.abort(),
+  };
+}
+
+test('WatchUsers streams newline-delimited JSON, one line per user as it is created, and ends upstream when the client leaves', async () => {
+  const watch = openWatch((await createUser()).id);
+  try {
+    const first = await createUser();
+    assert.equal((await watch.nextLine()).user.id, first.id, 'the first user, as its own line');
     // The second is created only after the first line arrived: each line is flushed as it comes.
     const second = await createUser();
-    const line = await nextLine();
+    const line = await watch.nextLine();
     assert.deepEqual([line.user.id, line.user.email], [second.id, second.email]);
   } finally {
-    client.abort();
+    watch.close();
   }
   await waitFor('the user service to see the watch end', () =>
     system.user.logs.some(
@@ -364,15 +381,17 @@ test('a 10 MB body is refused with 413 before it reaches a service, and the gate
   assert.equal(await userServiceRequests(), before + 2, 'the user service saw the two reads, never the 10 MB body');
 });
 
-test('a REST call reaches the aggregator with a deadline: a hung recommendation still answers degraded, by the route timeout or a shorter grpc-timeout', async () => {
+test('a REST call reaches the aggregator with a deadline: a hung recommendation still answers degraded, by the route timeout or a shorter grpc-timeout; a watch has none', async () => {
   // The aggregator's own recommendation timeout (10 s here) is longer than the
   // route's: only the deadline the gateway passed on can end the hung call in time.
   await rest('PUT', '/v1/fault', {
     token: adminToken,
     body: { fault: { delay: { delayMs: 3_600_000, percentage: 100 } } },
   });
+  const user = await createUser();
+  // A watch opened now is still streaming after the calls below, which take longer than the route timeout.
+  const watch = openWatch(user.id);
   try {
-    const user = await createUser();
     for (const [what, headers, boundMs] of [
       ['the route timeout', {}, routeTimeoutSeconds * 1000],
       ['a shorter grpc-timeout', { 'grpc-timeout': '1000m' }, 1000],
@@ -384,7 +403,10 @@ test('a REST call reaches the aggregator with a deadline: a hung recommendation 
       assert.equal(home.body['degraded'], true, `${what}: the fallback answered`);
       assert.ok(took < boundMs, `${what}: answered in ${took} ms, within ${boundMs} ms`);
     }
+    const later = await createUser();
+    assert.equal((await watch.nextLine()).user.id, later.id, 'the watch outlived the route timeout');
   } finally {
+    watch.close();
     await rest('DELETE', '/v1/fault', { token: adminToken });
   }
 });
