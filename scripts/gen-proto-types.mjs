@@ -3,8 +3,10 @@
 //   services pass to loadSync at run time (services/platform/proto-loader-options.json),
 //   so the types describe exactly the objects grpc-js hands to handlers;
 // - proto/descriptor-set.binpb, the FileDescriptorSet that `buf build` compiles
-//   (with the health and reflection protos), which server reflection serves
-//   (see services/platform/src/protos.ts for why).
+//   (with the health and reflection protos, and every import: google.api.http's
+//   annotations among them), which server reflection serves (see
+//   services/platform/src/protos.ts for why) and Envoy's gRPC-JSON transcoder
+//   reads (services/gateway).
 //
 //   node scripts/gen-proto-types.mjs          regenerate
 //   node scripts/gen-proto-types.mjs --check  fail when the committed files are stale
@@ -19,6 +21,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const protoDir = join(root, 'proto');
 const outDir = join(root, 'services/platform/src/generated');
 const descriptorSet = join(protoDir, 'descriptor-set.binpb');
+// google/api/annotations.proto and http.proto, which the protos import for google.api.http.
+const googleProtoDir = 'node_modules/google-proto-files';
 const options = JSON.parse(readFileSync(join(root, 'services/platform/proto-loader-options.json'), 'utf8'));
 
 function walk(dir) {
@@ -45,10 +49,11 @@ const protoFiles = walk(protoDir)
 const scratch = mkdtempSync(join(tmpdir(), 'proto-types-'));
 const scratchSet = join(tmpdir(), `descriptor-set-${process.pid}.binpb`);
 try {
-  // Our module, plus the health and reflection protos the servers also expose.
+  // Our module (the google/api module of buf.yaml only lends the imports),
+  // plus the health and reflection protos the servers also expose.
   // Serialized FileDescriptorSets concatenate into one set.
   const inputs = [
-    ['.'],
+    ['proto'],
     ['node_modules/grpc-health-check/proto'],
     [
       'node_modules/@grpc/reflection/build/proto',
@@ -69,7 +74,7 @@ try {
   writeFileSync(scratchSet, Buffer.concat(sets));
   execFileSync(
     join(root, 'node_modules/.bin/proto-loader-gen-types'),
-    [...flags, '--includeDirs=proto', `--outDir=${scratch}`, ...protoFiles],
+    [...flags, '--includeDirs=proto', `--includeDirs=${googleProtoDir}`, `--outDir=${scratch}`, ...protoFiles],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   if (process.argv.includes('--check')) {

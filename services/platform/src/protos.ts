@@ -13,6 +13,13 @@ import type { ProtoGrpcType as UserProto } from './generated/user_service.js';
 /** The repository's proto/ directory: ../../../../proto from dist/src, also in the image. */
 export const protoRoot = fileURLToPath(new URL('../../../../proto/', import.meta.url));
 
+/**
+ * google/api/annotations.proto and http.proto, which the protos import for
+ * google.api.http: npm's google-proto-files (a dev package); the image holds
+ * only those two files, at the same path.
+ */
+export const googleProtoRoot = fileURLToPath(new URL('../node_modules/google-proto-files/', `file://${protoRoot}`));
+
 export const protoFiles = [
   'demo/user/v1/user_service.proto',
   'demo/recommendation/v1/recommendation_service.proto',
@@ -29,7 +36,7 @@ export const protoLoaderOptions: protoLoader.Options = {
   ...loaderOptions,
   longs: String,
   enums: String,
-  includeDirs: [protoRoot],
+  includeDirs: [protoRoot, googleProtoRoot],
 };
 
 export type DemoProtos = UserProto & RecommendationProto & FaultProto & AggregatorProto & DefenseProto;

@@ -16,4 +16,6 @@ export const localPorts = {
 
 /** The control room's page, and Jaeger when it is installed. */
 export const localConsolePorts = { http: 8080, metrics: 9468 } as const;
+/** The gateway (Envoy) when it is installed: REST on 8081, its admin interface on loopback only. */
+export const localGatewayPorts = { http: 8081, admin: 9901 } as const;
 export const localJaegerPorts = { otlpGrpc: 4317, ui: 16686 } as const;

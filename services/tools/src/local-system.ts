@@ -2,9 +2,11 @@
  * The whole system as local processes: one user service, two recommendation
  * replicas that know each other as fault peers, and the aggregator, which
  * reaches both replicas through one `ipv4:` round_robin target; and, when
- * asked, the console (the control room's web page) over all of them.
+ * asked, the console (the control room's web page) over all of them, and
+ * the gateway (Envoy: REST/JSON in front of the services).
  * `make run`, the scenario runner and the system tests all start it from here.
  */
+import { startGateway, type GatewayProcess } from '@demo/gateway';
 import { freePort, freePorts, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from './entrypoints.js';
 
@@ -14,6 +16,8 @@ export interface LocalSystemOptions {
   jwtSecret: string;
   /** Start the console too (its `grpc` port is its HTTP port). */
   console?: boolean;
+  /** Start the gateway too (Envoy must be installed): its REST port and admin port, free ones when unset. */
+  gateway?: boolean | { port?: number; adminPort?: number; routeTimeoutSeconds?: number };
   /** gRPC (HTTP for the console) and metrics ports; free ones are picked for any left unset. */
   ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
   /** Variables for every service, then for one. */
@@ -25,7 +29,7 @@ export interface LocalSystemOptions {
   /** Keep each service's log lines (default); a benchmark discards them. */
   collectLogs?: boolean;
   /** Told when a service exits while the system is not stopping. */
-  onUnexpectedExit?: (service: LocalServiceName, code: number | null) => void;
+  onUnexpectedExit?: (service: LocalServiceName | 'gateway', code: number | null) => void;
 }
 
 export interface LocalSystem {
@@ -34,6 +38,8 @@ export interface LocalSystem {
   aggregator: ServiceProcess;
   /** The console, when asked for: its page is at http://{address}/. */
   console?: ServiceProcess | undefined;
+  /** The gateway, when asked for: REST at http://{address}/v1/... */
+  gateway?: GatewayProcess | undefined;
   /** Starts recommendation replica `index` again on its port, after it was stopped or killed. */
   restartRecommendation(index: 0 | 1): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -151,11 +157,29 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           recommendations: [a, b],
         })
       : undefined;
+    const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
+    const gateway = options.gateway
+      ? await startGateway({
+          listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
+          admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
+          upstreams: {
+            aggregator: [aggregator.address],
+            user: [user.address],
+            recommendation: [a.address, b.address],
+          },
+          jwtSecret: options.jwtSecret,
+          ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
+        })
+      : undefined;
+    gateway?.process.once('exit', (code) => {
+      if (!stopping) options.onUnexpectedExit?.('gateway', code);
+    });
     const system: LocalSystem = {
       user,
       recommendations: [a, b],
       aggregator,
       console: consoleService,
+      gateway,
       async restartRecommendation(index) {
         const replica = await startRecommendation(index);
         system.recommendations[index] = replica;
@@ -163,6 +187,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       },
       async stop() {
         stopping = true;
+        // The gateway first, so that no REST call arrives at a service that is draining.
+        await gateway?.stop();
         await Promise.all([...running].map((service) => service.stop('SIGTERM')));
       },
     };

@@ -3,8 +3,9 @@
 // SERVING, seeds a few users, prints a token and grpcurl commands, and stops
 // every process on Ctrl-C.
 import * as grpc from '@grpc/grpc-js';
+import { envoyInstalled } from '@demo/gateway';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import { localConsolePorts, localDevJwtSecret, localPorts } from './local-dev.js';
+import { localConsolePorts, localDevJwtSecret, localGatewayPorts, localPorts } from './local-dev.js';
 import { startLocalJaeger } from './local-jaeger.js';
 import { startLocalSystem, type LocalServiceName, type LocalSystem } from './local-system.js';
 
@@ -38,6 +39,10 @@ async function stopAll(exitCode: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const withGateway = envoyInstalled();
+if (!withGateway)
+  process.stdout.write('The gateway is not installed (make install puts Envoy in .tools): no REST on :8081\n');
+
 try {
   system = await startLocalSystem({
     jwtSecret: localDevJwtSecret,
@@ -49,6 +54,7 @@ try {
       console: { grpc: localConsolePorts.http, metrics: localConsolePorts.metrics },
     },
     console: true,
+    gateway: withGateway && { port: localGatewayPorts.http, adminPort: localGatewayPorts.admin },
     env: { all: { ...passedThrough, ...(await tracesEnv()) } },
     onLine: (service, line) => {
       process.stdout.write(`\u001b[${colors[service]}m${service.padEnd(16)}\u001b[0m| ${line}\n`);
@@ -60,7 +66,7 @@ try {
   });
 } catch (error) {
   process.stderr.write(`could not start the local system: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.stderr.write('is another `make run` still listening on ports 50051-50054 or 8080?\n');
+  process.stderr.write('is another `make run` still listening on ports 50051-50054, 8080 or 8081?\n');
   process.exit(1);
 }
 
@@ -82,7 +88,14 @@ process.stdout.write(`
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"user_id": 1}' ${aggregator} demo.aggregator.v1.AggregatorService/GetUserHome
   grpcurl -plaintext -d '{"page_size": 10}' 127.0.0.1:${localPorts.user.grpc} demo.user.v1.UserService/ListUsers
 
-  make fault-on HANG=1 (or DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50), make fault-off, make load.
+${
+  withGateway
+    ? `  REST through the gateway (README: "REST and browsers"):
+  curl -H "authorization: Bearer $TOKEN" 'http://127.0.0.1:${localGatewayPorts.http}/v1/users/1/home?recommendation_limit=3'
+
+`
+    : ''
+}  make fault-on HANG=1 (or DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50), make fault-off, make load.
 
   The control room: http://127.0.0.1:${localConsolePorts.http}  (admin token for its controls: ROLE=admin make -s token)
   Ctrl-C stops everything.

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/platform/testing';
-import { localConsolePorts, localPorts } from '../src/local-dev.js';
+import { envoyInstalled } from '@demo/gateway';
+import { localConsolePorts, localGatewayPorts, localPorts } from '../src/local-dev.js';
 import { jaegerBinary } from '../src/local-jaeger.js';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
@@ -129,11 +130,50 @@ test('make run serves the control room at http://127.0.0.1:8080, prints its addr
   });
 });
 
+test("make run starts the gateway when Envoy is installed, and the README's curl examples run as written against it", async (t) => {
+  if (!envoyInstalled()) {
+    assert.match(output, /The gateway is not installed/);
+    t.skip('Envoy is not installed: make install puts it in .tools/envoy');
+    return;
+  }
+  assert.equal((await fetch(`http://127.0.0.1:${localGatewayPorts.http}/healthz`)).status, 200);
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const marker = readme.indexOf(
+    "<!-- The local-system test runs every command in the next code block against make run's gateway. -->",
+  );
+  assert.ok(marker >= 0, 'the README marks its tested curl block');
+  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
+  assert.ok(block !== undefined && block.includes('curl'), 'the block has curl commands');
+  // --fail-with-body: an HTTP error fails the block, as a status code would not with plain curl.
+  const result = bash(`curl() { command curl --fail-with-body "$@"; echo; }\n${block}`);
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  const answers = result.stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const home = answers.find((answer) => 'degraded' in answer) as { user: { id: string; name: string } } | undefined;
+  assert.deepEqual([home?.user.id, home?.user.name], ['1', 'Ada Lovelace'], 'GetUserHome, the id as a string');
+  assert.ok(
+    answers.some((answer) => answer['createdCount'] === 2),
+    'the batch created both users',
+  );
+  assert.ok(
+    answers.some((answer) => (answer['appliedTo'] as unknown[] | undefined)?.length === 2),
+    'the admin set the fault on both replicas',
+  );
+});
+
 test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
   assert.equal(code, 0);
-  for (const grpc of [...Object.values(localPorts).map((ports) => ports.grpc), localConsolePorts.http]) {
+  for (const grpc of [
+    ...Object.values(localPorts).map((ports) => ports.grpc),
+    localConsolePorts.http,
+    localGatewayPorts.http,
+    localGatewayPorts.admin,
+  ]) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
       socket.once('connect', () => {

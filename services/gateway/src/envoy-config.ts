@@ -1,0 +1,255 @@
+/**
+ * The gateway's one configuration source: Envoy's bootstrap (listener,
+ * filters, routes, clusters) as a plain object, written out as JSON for
+ * `envoy -c`. The REST routes themselves are not here: Envoy's gRPC-JSON
+ * transcoder reads them from the `google.api.http` annotations in the
+ * descriptor set that `npm run proto:gen` builds from proto/.
+ */
+import { Buffer } from 'node:buffer';
+import { join } from 'node:path';
+import { protoRoot } from '@demo/platform';
+
+/** proto/descriptor-set.binpb: every service with its imports (google.api.http among them). */
+export const descriptorSetPath = join(protoRoot, 'descriptor-set.binpb');
+
+export type Upstream = 'aggregator' | 'user' | 'recommendation';
+
+/** Which service answers which gRPC service: the only routing the gateway does after transcoding. */
+export const transcodedServices = [
+  { service: 'demo.aggregator.v1.AggregatorService', upstream: 'aggregator' },
+  { service: 'demo.aggregator.v1.DefenseService', upstream: 'aggregator' },
+  { service: 'demo.user.v1.UserService', upstream: 'user' },
+  { service: 'demo.recommendation.v1.RecommendationService', upstream: 'recommendation' },
+  { service: 'demo.fault.v1.FaultService', upstream: 'recommendation' },
+] as const satisfies readonly { service: string; upstream: Upstream }[];
+
+/** Streams that run until the client goes away: no route timeout may end them. */
+const openEndedMethods = ['/demo.user.v1.UserService/WatchUsers'];
+
+export interface GatewayConfigOptions {
+  /** Where REST clients connect. */
+  listen: { host: string; port: number };
+  /** Envoy's admin interface: it can stop the process, so loopback only. */
+  admin: { host: string; port: number };
+  /** Each upstream's replicas as host:port. */
+  upstreams: Record<Upstream, string[]>;
+  /** The services' HS256 secret: the gateway checks the bearer token itself. */
+  jwtSecret: string;
+  /** The deadline a REST call reaches the services with when the caller sends no shorter grpc-timeout. */
+  routeTimeoutSeconds?: number;
+  /** Larger request bodies are refused with 413 before anything reaches a service. */
+  maxRequestBodyBytes?: number;
+  descriptorSet?: string;
+}
+
+/** The google.rpc.Status code for each HTTP status Envoy itself answers with (its local replies). */
+const localReplyCodes: Record<number, number> = {
+  400: 3, // INVALID_ARGUMENT: bad JSON, a wrong type, an unknown query parameter
+  401: 16, // UNAUTHENTICATED: no token, or a bad one
+  404: 5, // NOT_FOUND: a path that maps to no method
+  413: 8, // RESOURCE_EXHAUSTED: a body over the limit
+  503: 14, // UNAVAILABLE: no replica to send the call to
+  504: 4, // DEADLINE_EXCEEDED: the route's timeout
+};
+
+export function envoyConfig(options: GatewayConfigOptions): object {
+  const routeTimeout = `${options.routeTimeoutSeconds ?? 10}s`;
+  const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 1024 * 1024;
+  const httpFilters = [
+    {
+      name: 'envoy.filters.http.jwt_authn',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+        providers: {
+          demo: {
+            // The services' HS256 secret as a JWKS symmetric key ("oct"); the
+            // token is forwarded, so the services still read its role.
+            local_jwks: { inline_string: JSON.stringify(jwks(options.jwtSecret)) },
+            forward: true,
+          },
+        },
+        // Everything but the health check needs a token, including the user
+        // service's routes: that service does not check tokens itself.
+        rules: [{ match: { path: '/healthz' } }, { match: { prefix: '/' }, requires: { provider_name: 'demo' } }],
+      },
+    },
+    {
+      name: 'envoy.filters.http.grpc_json_transcoder',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder',
+        proto_descriptor: options.descriptorSet ?? descriptorSetPath,
+        services: transcodedServices.map(({ service }) => service),
+        // proto3 JSON: int64 as strings, zero values printed, lowerCamelCase
+        // names; a server stream as one JSON message a line, flushed as it comes.
+        print_options: {
+          add_whitespace: false,
+          always_print_primitive_fields: true,
+          always_print_enums_as_ints: false,
+          preserve_proto_field_names: false,
+          stream_newline_delimited: true,
+        },
+        // A gRPC error becomes a google.rpc.Status body with the HTTP status of its code.
+        convert_grpc_status: true,
+        // A path or query that maps to no method is the client's mistake: 404 or
+        // 400 here, rather than passed upstream as a request nobody serves.
+        request_validation_options: {
+          reject_unknown_method: true,
+          reject_unknown_query_parameters: true,
+          reject_binding_body_field_collisions: true,
+        },
+        max_request_body_size: maxRequestBodyBytes,
+      },
+    },
+    {
+      // The whole transcoded call before anything goes upstream: the
+      // transcoder passes the headers on at once, so without this a body it
+      // then refuses (bad JSON, too large) would already have opened a call
+      // on a service.
+      name: 'envoy.filters.http.buffer',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer',
+        max_request_bytes: maxRequestBodyBytes,
+      },
+    },
+    {
+      name: 'envoy.filters.http.router',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+    },
+  ];
+
+  const routes = [
+    {
+      match: { path: '/healthz' },
+      direct_response: { status: 200, body: { inline_string: 'ok\n' } },
+      // The transcoder would refuse a path that maps to no method.
+      typed_per_filter_config: {
+        'envoy.filters.http.grpc_json_transcoder': {
+          '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig',
+          disabled: true,
+        },
+      },
+    },
+    ...openEndedMethods.map((path) => ({
+      match: { path },
+      route: {
+        cluster: upstreamOf(path),
+        // Neither a route timeout nor an idle timeout: a watch waits for users as long as its client does.
+        timeout: '0s',
+        idle_timeout: '0s',
+      },
+    })),
+    ...transcodedServices.map(({ service, upstream }) => ({
+      match: { prefix: `/${service}/` },
+      route: {
+        cluster: upstream,
+        // The call's deadline: Envoy ends it then, and sends it on as
+        // grpc-timeout (a caller's shorter grpc-timeout wins), so every REST
+        // call reaches the services with a deadline they propagate.
+        max_stream_duration: { max_stream_duration: routeTimeout, grpc_timeout_header_max: routeTimeout },
+      },
+    })),
+  ];
+
+  return {
+    admin: { address: socketAddress(options.admin) },
+    static_resources: {
+      listeners: [
+        {
+          name: 'rest',
+          address: socketAddress(options.listen),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'gateway',
+                    codec_type: 'AUTO',
+                    route_config: { name: 'rest', virtual_hosts: [{ name: 'services', domains: ['*'], routes }] },
+                    http_filters: httpFilters,
+                    local_reply_config: localReplyConfig(),
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: (Object.entries(options.upstreams) as [Upstream, string[]][]).map(([name, addresses]) =>
+        cluster(name, addresses),
+      ),
+    },
+  };
+}
+
+function upstreamOf(path: string): Upstream {
+  const entry = transcodedServices.find(({ service }) => path.startsWith(`/${service}/`));
+  if (!entry) throw new Error(`no upstream serves ${path}`);
+  return entry.upstream;
+}
+
+/** The HS256 secret, as the services use it (its UTF-8 bytes), as a JWKS key. */
+function jwks(secret: string) {
+  return { keys: [{ kty: 'oct', alg: 'HS256', k: Buffer.from(secret, 'utf8').toString('base64url') }] };
+}
+
+/**
+ * Envoy's own answers (a missing token, no route, a body too large, bad
+ * JSON) as google.rpc.Status JSON, as the services' errors are: a client
+ * reads one error shape whoever refused it.
+ */
+function localReplyConfig() {
+  return {
+    mappers: Object.entries(localReplyCodes).map(([status, code]) => ({
+      filter: {
+        status_code_filter: {
+          comparison: {
+            op: 'EQ',
+            value: { default_value: Number(status), runtime_key: `gateway.local_reply.${status}` },
+          },
+        },
+      },
+      body_format_override: { json_format: { code, message: '%LOCAL_REPLY_BODY%', details: [] } },
+    })),
+  };
+}
+
+function socketAddress({ host, port }: { host: string; port: number }) {
+  return { socket_address: { address: host, port_value: port } };
+}
+
+/** An upstream spoken to in HTTP/2 (gRPC), each call balanced on its own over the replicas. */
+function cluster(name: Upstream, addresses: string[]) {
+  return {
+    name,
+    type: 'STATIC',
+    lb_policy: 'ROUND_ROBIN',
+    connect_timeout: '1s',
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [
+        {
+          lb_endpoints: addresses.map((address) => {
+            const separator = address.lastIndexOf(':');
+            return {
+              endpoint: {
+                address: socketAddress({
+                  host: address.slice(0, separator),
+                  port: Number(address.slice(separator + 1)),
+                }),
+              },
+            };
+          }),
+        },
+      ],
+    },
+  };
+}

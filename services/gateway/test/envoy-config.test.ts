@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { envoyConfig, startGateway, validateConfig, type GatewayConfigOptions } from '../src/index.js';
+
+const options: GatewayConfigOptions = {
+  listen: { host: '127.0.0.1', port: 8081 },
+  admin: { host: '127.0.0.1', port: 9901 },
+  upstreams: {
+    aggregator: ['127.0.0.1:50051'],
+    user: ['127.0.0.1:50052'],
+    recommendation: ['127.0.0.1:50053', '127.0.0.1:50054'],
+  },
+  jwtSecret: 'validate-test-secret-0123456789abcdef0123456789',
+};
+
+test('Envoy accepts the configuration the generator writes (envoy --mode validate), descriptor set included', () => {
+  const result = validateConfig(envoyConfig(options));
+  assert.ok(result.ok, result.output);
+});
+
+test('the validation reads the descriptor set: a service it does not hold is refused', () => {
+  const config = envoyConfig(options);
+  const text = JSON.stringify(config).replace('"demo.fault.v1.FaultService"', '"demo.nowhere.v1.NoService"');
+  const result = validateConfig(JSON.parse(text) as object);
+  assert.equal(result.ok, false);
+  assert.match(result.output, /Could not find 'demo\.nowhere\.v1\.NoService' in the proto descriptor/);
+});
+
+test('starting the gateway without Envoy installed fails at once, saying what installs it', async () => {
+  await assert.rejects(startGateway(options, '/nonexistent/envoy'), /not installed .*make install/);
+});

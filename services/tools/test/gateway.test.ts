@@ -1,0 +1,412 @@
+// REST/JSON through the gateway (DESIGN.md, "REST/JSON through the gateway"):
+// a real Envoy, configured by services/gateway, in front of the real
+// services, called as curl would call it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mintToken, secretKey } from '@demo/platform';
+import { waitFor } from '@demo/platform/testing';
+import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
+
+const jwtSecret = 'gateway-test-secret-0123456789abcdef0123456789';
+// Short, so that the deadline test ends soon; every other call takes milliseconds.
+const routeTimeoutSeconds = 3;
+let system: LocalSystem;
+let base: string;
+let userToken: string;
+let adminToken: string;
+
+before(async () => {
+  system = await startLocalSystem({
+    jwtSecret,
+    gateway: { routeTimeoutSeconds },
+    // The fallback is sent well before the deadline the gateway gave, so that it
+    // beats the gateway's own cut at that deadline on a loaded machine too.
+    env: { aggregator: { DEADLINE_MARGIN_MS: '250', RECOMMENDATION_TIMEOUT_MS: '10000' } },
+  });
+  assert.ok(system.gateway, 'the gateway started');
+  base = `http://${system.gateway.address}`;
+  const key = secretKey(jwtSecret);
+  userToken = await mintToken({ key, subject: 'gateway-test', role: 'user', ttlSeconds: 600 });
+  adminToken = await mintToken({ key, subject: 'gateway-test', role: 'admin', ttlSeconds: 600 });
+});
+
+after(async () => {
+  await system.stop();
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** One REST call as curl makes it: a bearer token, a JSON body when given. */
+async function rest(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const token = options.token === undefined ? userToken : options.token;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    ...(body === undefined ? {} : { body }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${method} ${path}: ${response.status}, not JSON: ${text}`);
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * Requests the gateway has sent to the user service so far, from Envoy's own
+ * counter: exact, where the service's log lines may still be on their way.
+ */
+async function userServiceRequests(): Promise<number> {
+  const gateway = system.gateway;
+  assert.ok(gateway);
+  const response = await fetch(`http://${gateway.adminAddress}/stats?filter=^cluster\\.user\\.upstream_rq_total$`);
+  const match = /: (\d+)/.exec(await response.text());
+  return Number(match?.[1] ?? 0);
+}
+
+/** A google.rpc.Status body with the HTTP status DESIGN.md gives its code. */
+function assertStatus(answer: Answer, http: number, code: number, what: string): void {
+  assert.equal(answer.status, http, `${what}: ${JSON.stringify(answer.body)}`);
+  assert.equal(answer.body['code'], code, `${what}: google.rpc.Status code`);
+  assert.equal(typeof answer.body['message'], 'string', `${what}: google.rpc.Status message`);
+}
+
+let unique = 0;
+function person(label: string) {
+  unique += 1;
+  const tag = `${label}-${process.pid}-${unique}`;
+  return { name: `Person ${tag}`, email: `${tag}@example.com` };
+}
+
+async function createUser(who = person('user')): Promise<{ id: string; name: string; email: string }> {
+  const answer = await rest('POST', '/v1/users', { body: who });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body['user'] as { id: string; name: string; email: string };
+}
+
+/** Every route of DESIGN's table, with a request that would succeed given a token. */
+const routes: [method: string, path: string, body?: unknown][] = [
+  ['GET', '/v1/users/1/home?recommendation_limit=2'],
+  ['GET', '/v1/users/1'],
+  ['GET', '/v1/users?page_size=2'],
+  ['POST', '/v1/users', { name: 'No Token', email: 'no-token@example.com' }],
+  ['POST', '/v1/users:batchCreate', [{ name: 'No Token', email: 'no-token@example.com' }]],
+  ['GET', '/v1/users:watch?include_existing=true'],
+  ['GET', '/v1/users/1/recommendations?limit=2'],
+  ['GET', '/v1/fault'],
+  ['PUT', '/v1/fault', { fault: {} }],
+  ['DELETE', '/v1/fault'],
+  ['GET', '/v1/defenses'],
+  ['PUT', '/v1/defenses', { defenses: {} }],
+];
+
+test('GET /healthz answers without a token', async () => {
+  const response = await fetch(`${base}/healthz`);
+  assert.equal(response.status, 200);
+});
+
+test('every /v1 route refuses a call without a token, or with a forged one, with 401 and a google.rpc.Status', async () => {
+  const forged = await mintToken({
+    key: secretKey('another-secret-0123456789abcdef0123456789'),
+    subject: 'intruder',
+    role: 'admin',
+    ttlSeconds: 600,
+  });
+  const before = await userServiceRequests();
+  for (const [method, path, body] of routes) {
+    assertStatus(await rest(method, path, { token: null, body }), 401, 16, `${method} ${path} without a token`);
+    assertStatus(await rest(method, path, { token: forged, body }), 401, 16, `${method} ${path} with a forged token`);
+  }
+  // The user service checks no token itself: nothing may have reached it.
+  assert.equal(await userServiceRequests(), before, 'no call reached the user service');
+});
+
+test('users: create, get and list, ids as strings (proto3 JSON int64), paging with page_size and page_token', async () => {
+  const ada = await createUser();
+  assert.match(ada.id, /^\d+$/, 'an int64 comes out as a string');
+  const got = await rest('GET', `/v1/users/${ada.id}`);
+  assert.equal(got.status, 200);
+  assert.deepEqual(
+    { ...(got.body['user'] as object), createTime: undefined },
+    { ...ada, status: 'USER_STATUS_ACTIVE', createTime: undefined },
+  );
+  // A number is accepted for an int64 on the way in, as DESIGN.md says.
+  const byNumber = await rest('GET', `/v1/users/${Number(ada.id)}`);
+  assert.equal((byNumber.body['user'] as { id: string }).id, ada.id);
+
+  await createUser();
+  const first = await rest('GET', '/v1/users?page_size=1');
+  assert.equal(first.status, 200);
+  assert.equal((first.body['users'] as unknown[]).length, 1);
+  assert.equal(typeof first.body['totalCount'], 'number', 'an int32 stays a number');
+  const token = first.body['nextPageToken'];
+  assert.ok(typeof token === 'string' && token.length > 0, 'a next page token');
+  const second = await rest('GET', `/v1/users?page_size=1&page_token=${encodeURIComponent(token)}`);
+  assert.equal(second.status, 200);
+  assert.notDeepEqual(second.body['users'], first.body['users'], 'the second page is another user');
+});
+
+test('CreateUser with a request_id is safe to retry: the same answer, one user', async () => {
+  const request = { ...person('retry'), request_id: `retry-${process.pid}` };
+  const first = await rest('POST', '/v1/users', { body: request });
+  const again = await rest('POST', '/v1/users', { body: request });
+  assert.equal(first.status, 200);
+  assert.deepEqual(again.body, first.body);
+});
+
+test('GetUserHome: the user and its recommendations, with served-by as an HTTP header', async () => {
+  const ada = await createUser();
+  const home = await rest('GET', `/v1/users/${ada.id}/home?recommendation_limit=2`);
+  assert.equal(home.status, 200, JSON.stringify(home.body));
+  assert.equal((home.body['user'] as { id: string }).id, ada.id);
+  assert.equal((home.body['recommendations'] as unknown[]).length, 2);
+  assert.equal(home.body['degraded'], false, 'zero values are printed');
+  assert.equal(home.headers.get('served-by'), system.aggregator.address, 'the aggregator named itself');
+  const servedBy = home.body['servedBy'] as Record<string, string>;
+  assert.equal(servedBy['user'], system.user.address);
+});
+
+test('GetRecommendations: as many as the limit, from a named replica', async () => {
+  const answer = await rest('GET', '/v1/users/1/recommendations?limit=3');
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  assert.equal((answer.body['recommendations'] as unknown[]).length, 3);
+  const replicas = system.recommendations.map((replica) => replica.address);
+  assert.ok(replicas.includes(answer.body['servedBy'] as string));
+  assert.ok(replicas.includes(answer.headers.get('served-by') ?? ''));
+});
+
+test('faults: anyone may read; a user token may not write (403); an admin sets and clears it on every replica', async () => {
+  const read = await rest('GET', '/v1/fault');
+  assert.equal(read.status, 200);
+  const fault = { fault: { delay: { delayMs: 5, percentage: 10 } } };
+  assertStatus(await rest('PUT', '/v1/fault', { body: fault }), 403, 7, 'SetFault with a user token');
+  assertStatus(await rest('DELETE', '/v1/fault'), 403, 7, 'ClearFault with a user token');
+  const set = await rest('PUT', '/v1/fault', { token: adminToken, body: fault });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.deepEqual(set.body['fault'], fault.fault);
+  assert.deepEqual(
+    [...(set.body['appliedTo'] as string[])].sort(),
+    system.recommendations.map((replica) => replica.address).sort(),
+  );
+  const cleared = await rest('DELETE', '/v1/fault', { token: adminToken });
+  assert.equal(cleared.status, 200);
+  assert.deepEqual((await rest('GET', '/v1/fault')).body['fault'], {});
+});
+
+test('defenses: a user reads them; only an admin changes them', async () => {
+  const read = await rest('GET', '/v1/defenses');
+  assert.equal(read.status, 200);
+  const defenses = read.body['defenses'] as Record<string, boolean>;
+  assert.equal(defenses['timeouts'], true);
+  assertStatus(await rest('PUT', '/v1/defenses', { body: { defenses } }), 403, 7, 'SetDefenses with a user token');
+  const set = await rest('PUT', '/v1/defenses', {
+    token: adminToken,
+    body: { defenses: { ...defenses, retries: false } },
+  });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.equal((set.body['defenses'] as Record<string, boolean>)['retries'], false);
+  const restored = await rest('PUT', '/v1/defenses', { token: adminToken, body: { defenses } });
+  assert.deepEqual(restored.body['defenses'], defenses);
+});
+
+test("the services' own errors come back as google.rpc.Status with the HTTP status of their code", async () => {
+  const taken = await createUser();
+  assertStatus(await rest('GET', '/v1/users/999999999'), 404, 5, 'a user that does not exist');
+  assertStatus(
+    await rest('POST', '/v1/users', { body: { name: 'Someone', email: taken.email } }),
+    409,
+    6,
+    'an email that is taken',
+  );
+  assertStatus(
+    await rest('POST', '/v1/users', { body: { name: 'Someone', email: 'not-an-email' } }),
+    400,
+    3,
+    'a malformed email',
+  );
+  assertStatus(await rest('GET', '/v1/users?page_size=1000'), 400, 3, 'a page size out of range');
+  assertStatus(await rest('GET', '/v1/users/999999999/home'), 404, 5, 'GetUserHome for a missing user');
+});
+
+test('every gRPC code of DESIGN.md maps to its HTTP status (a recommendation fault aborting with each)', async () => {
+  const table: [name: string, code: number, http: number][] = [
+    ['INVALID_ARGUMENT', 3, 400],
+    ['DEADLINE_EXCEEDED', 4, 504],
+    ['NOT_FOUND', 5, 404],
+    ['ALREADY_EXISTS', 6, 409],
+    ['PERMISSION_DENIED', 7, 403],
+    ['RESOURCE_EXHAUSTED', 8, 429],
+    ['INTERNAL', 13, 500],
+    ['UNAVAILABLE', 14, 503],
+    ['UNAUTHENTICATED', 16, 401],
+  ];
+  try {
+    for (const [name, code, http] of table) {
+      const set = await rest('PUT', '/v1/fault', {
+        token: adminToken,
+        body: { fault: { abort: { grpcCode: code, percentage: 100 } } },
+      });
+      assert.equal((set.body['appliedTo'] as string[]).length, 2, `the ${name} fault reached both replicas`);
+      assertStatus(await rest('GET', '/v1/users/1/recommendations?limit=1'), http, code, name);
+    }
+  } finally {
+    await rest('DELETE', '/v1/fault', { token: adminToken });
+  }
+});
+
+test('bad input is refused by the gateway with 400 before any service: bad JSON, a wrong type, an unknown query parameter, a malformed id', async () => {
+  const before = await userServiceRequests();
+  assertStatus(await rest('POST', '/v1/users', { rawBody: '{"name": "Half' }), 400, 3, 'JSON cut short');
+  assertStatus(
+    await rest('POST', '/v1/users', { body: { name: 5, email: 'x@example.com' } }),
+    400,
+    3,
+    'a number for a string',
+  );
+  assertStatus(await rest('GET', '/v1/users?page_size=2&colour=blue'), 400, 3, 'an unknown query parameter');
+  assertStatus(await rest('GET', '/v1/users/abc'), 400, 3, 'an id that is no number');
+  assertStatus(await rest('GET', '/v1/users/%zz'), 400, 3, 'malformed percent-encoding');
+  assert.equal(await userServiceRequests(), before, 'none of them reached the user service');
+});
+
+test('a path that matches no route is 404, as google.rpc.Status', async () => {
+  assertStatus(await rest('GET', '/v1/nothing-here'), 404, 5, 'an unknown path');
+  assertStatus(await rest('GET', '/v2/users/1'), 404, 5, 'another version');
+});
+
+interface WatchLine {
+  user: { id: string; email: string };
+}
+
+/**
+ * GET /v1/users:watch as a client reads it: one JSON message a line. With
+ * resume_after_id the watch sees every user after that one, however soon
+ * the next is created; fetch resolves once the first line is on its way.
+ */
+function openWatch(resumeAfterId: string) {
+  const client = new AbortController();
+  const responding = fetch(`${base}/v1/users:watch?resume_after_id=${resumeAfterId}`, {
+    headers: { authorization: `Bearer ${userToken}` },
+    signal: AbortSignal.any([client.signal, AbortSignal.timeout(30_000)]),
+  });
+  let reader: ReadableStreamDefaultReader<string> | undefined;
+  let buffered = '';
+  return {
+    async nextLine(): Promise<WatchLine> {
+      if (!reader) {
+        const response = await responding;
+        assert.equal(response.status, 200);
+        assert.ok(response.body);
+        reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      }
+      while (!buffered.includes('\n')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended; it held ${JSON.stringify(buffered)}`);
+        buffered += value;
+      }
+      const line = buffered.slice(0, buffered.indexOf('\n'));
+      buffered = buffered.slice(buffered.indexOf('\n') + 1);
+      return JSON.parse(line) as WatchLine;
+    },
+    close: () => client.abort(),
+  };
+}
+
+test('WatchUsers streams newline-delimited JSON, one line per user as it is created, and ends upstream when the client leaves', async () => {
+  const watch = openWatch((await createUser()).id);
+  try {
+    const first = await createUser();
+    assert.equal((await watch.nextLine()).user.id, first.id, 'the first user, as its own line');
+    // The second is created only after the first line arrived: each line is flushed as it comes.
+    const second = await createUser();
+    const line = await watch.nextLine();
+    assert.deepEqual([line.user.id, line.user.email], [second.id, second.email]);
+  } finally {
+    watch.close();
+  }
+  await waitFor('the user service to see the watch end', () =>
+    system.user.logs.some(
+      (line) =>
+        line['msg'] === 'call finished' &&
+        line['method'] === '/demo.user.v1.UserService/WatchUsers' &&
+        line['code'] === 'CANCELLED',
+    )
+      ? true
+      : undefined,
+  );
+});
+
+test('BatchCreateUsers takes a JSON array: every user created, or none when one is invalid', async () => {
+  const [a, b] = [person('batch'), person('batch')];
+  const created = await rest('POST', '/v1/users:batchCreate', { body: [a, b] });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  assert.equal(created.body['createdCount'], 2);
+  assert.deepEqual(
+    (created.body['users'] as { email: string }[]).map((user) => user.email),
+    [a.email, b.email],
+  );
+
+  const valid = person('batch');
+  const refused = await rest('POST', '/v1/users:batchCreate', {
+    body: [valid, { name: 'Broken', email: 'not-an-email' }],
+  });
+  assertStatus(refused, 400, 3, 'a batch with one invalid user');
+  // All or nothing: the valid one was not created, so its email is still free.
+  assert.equal((await rest('POST', '/v1/users', { body: valid })).status, 200);
+});
+
+test('a 10 MB body is refused with 413 before it reaches a service, and the gateway keeps serving others', async () => {
+  const before = await userServiceRequests();
+  const huge = rest('POST', '/v1/users', { body: { name: 'x'.repeat(10 * 1024 * 1024), email: 'huge@example.com' } });
+  const meanwhile = await rest('GET', '/v1/users/1');
+  assert.equal(meanwhile.status, 200, 'another call is answered meanwhile');
+  assertStatus(await huge, 413, 8, 'a 10 MB body');
+  assert.equal((await rest('GET', '/v1/users/1')).status, 200, 'and after');
+  assert.equal(await userServiceRequests(), before + 2, 'the user service saw the two reads, never the 10 MB body');
+});
+
+test('a REST call reaches the aggregator with a deadline: a hung recommendation still answers degraded, by the route timeout or a shorter grpc-timeout; a watch has none', async () => {
+  // The aggregator's own recommendation timeout (10 s here) is longer than the
+  // route's: only the deadline the gateway passed on can end the hung call in time.
+  await rest('PUT', '/v1/fault', {
+    token: adminToken,
+    body: { fault: { delay: { delayMs: 3_600_000, percentage: 100 } } },
+  });
+  const user = await createUser();
+  // A watch opened now is still streaming after the calls below, which take longer than the route timeout.
+  const watch = openWatch(user.id);
+  try {
+    for (const [what, headers, boundMs] of [
+      ['the route timeout', {}, routeTimeoutSeconds * 1000],
+      ['a shorter grpc-timeout', { 'grpc-timeout': '1000m' }, 1000],
+    ] as const) {
+      const started = Date.now();
+      const home = await rest('GET', `/v1/users/${user.id}/home`, { headers });
+      const took = Date.now() - started;
+      assert.equal(home.status, 200, `${what}: ${JSON.stringify(home.body)}`);
+      assert.equal(home.body['degraded'], true, `${what}: the fallback answered`);
+      assert.ok(took < boundMs, `${what}: answered in ${took} ms, within ${boundMs} ms`);
+    }
+    const later = await createUser();
+    assert.equal((await watch.nextLine()).user.id, later.id, 'the watch outlived the route timeout');
+  } finally {
+    watch.close();
+    await rest('DELETE', '/v1/fault', { token: adminToken });
+  }
+});
