@@ -48,6 +48,7 @@ const localReplyCodes: Record<number, number> = {
   401: 16, // UNAUTHENTICATED: no token, or a bad one
   404: 5, // NOT_FOUND: a path that maps to no method
   413: 8, // RESOURCE_EXHAUSTED: a body over the limit
+  431: 8, // RESOURCE_EXHAUSTED: headers over Envoy's limits (60 KiB, 100 entries)
   503: 14, // UNAVAILABLE: no replica to send the call to
   504: 4, // DEADLINE_EXCEEDED: the route's timeout
 };

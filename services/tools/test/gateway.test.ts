@@ -410,3 +410,35 @@ test('a REST call reaches the aggregator with a deadline: a hung recommendation 
     await rest('DELETE', '/v1/fault', { token: adminToken });
   }
 });
+
+test('oversized headers are answered by the gateway at once, 300 at a time too, none reaches a service, and the gateway keeps serving', async () => {
+  const before = await userServiceRequests();
+  const oversized = async (what: string, headers: Record<string, string>) => {
+    const started = Date.now();
+    const response = await fetch(`${base}/v1/users/1`, {
+      headers: { authorization: `Bearer ${userToken}`, ...headers },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json()) as { code?: number };
+    return { what, status: response.status, code: body.code, ms: Date.now() - started };
+  };
+  const pad = (bytes: number) => ({ 'x-pad': 'p'.repeat(bytes) });
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-entry-${i}`, 'v']));
+  const answers = [
+    ...(await Promise.all([100 * 1024, 1024 * 1024].map((bytes) => oversized(`${bytes} bytes`, pad(bytes))))),
+    await oversized('200 entries', many),
+    ...(await Promise.all(Array.from({ length: 300 }, () => oversized('burst of 70 KiB', pad(70 * 1024))))),
+  ];
+  // 431 Request Header Fields Too Large, Envoy's own answer (max_request_headers_kb, max_headers_count).
+  assert.deepEqual(
+    answers.filter((answer) => answer.status !== 431 || answer.code !== 8),
+    [],
+    'every oversized request is refused by the gateway itself, as a google.rpc.Status of RESOURCE_EXHAUSTED',
+  );
+  console.log(
+    `${answers.length} oversized requests: 431, the slowest after ${Math.max(...answers.map((a) => a.ms))} ms`,
+  );
+  assert.equal(await userServiceRequests(), before, 'none reached the user service');
+  const user = await createUser();
+  assert.equal((await rest('GET', `/v1/users/${user.id}`)).status, 200);
+});

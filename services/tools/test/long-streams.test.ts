@@ -15,7 +15,7 @@ const keepaliveTimeoutMs = 1000;
 // Past the age, then four keepalive rounds (a ping and its timeout) on the aged connection.
 const durationMs = connectionAgeMs * 1.1 + 4 * (keepaliveTimeMs + keepaliveTimeoutMs);
 
-test('a watch and a bidirectional stream from grpcurl, grpcio and grpc-js stay open through keepalive on aged connections', async () => {
+test('a watch and a bidirectional stream from grpcurl, grpcio and grpc-js, and a watch over REST, stay open through keepalive on aged connections', async () => {
   const run = await runLongStreams({
     durationMs,
     serverEnv: {
@@ -26,7 +26,7 @@ test('a watch and a bidirectional stream from grpcurl, grpcio and grpc-js stay o
     // The grpc-js clients ping as often as the servers, so their keepalive runs on the aged connections too.
     clientKeepaliveMs: keepaliveTimeMs,
   });
-  assert.equal(run.outcomes.length, 6);
+  assert.equal(run.outcomes.length, 7);
   const problems = run.outcomes
     .map((outcome) => streamProblem(run, outcome, keepaliveTimeMs + keepaliveTimeoutMs))
     .filter(Boolean);

@@ -3,13 +3,15 @@
 // recommendation services while the servers age their connections, with
 // messages flowing both ways throughout. The suite runs it for a few
 // keepalive intervals; `make soak` runs it for the minutes the README promises.
+// A fourth client, REST through the gateway (Envoy), holds a watch too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, loadProtos, unaryCall } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
+import { envoyInstalled, startGateway, type GatewayProcess } from '@demo/gateway';
+import { createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
+import { freePorts, startService, type ServiceProcess } from '@demo/platform/testing';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { WatchUsersResponse__Output } from '@demo/platform/generated/demo/user/v1/WatchUsersResponse.js';
 import { serviceEntry } from '../entrypoints.js';
@@ -19,7 +21,8 @@ export const grpcurlPath = `${root}.tools/bin/grpcurl`;
 const pythonPath = `${root}.tools/python`;
 const pythonClient = `${root}services/tools/clients/stream_client.py`;
 
-export type StreamClient = 'grpcurl' | 'grpcio' | 'grpc-js';
+/** REST: newline-delimited JSON through the gateway (Envoy), which holds the gRPC stream upstream. */
+export type StreamClient = 'grpcurl' | 'grpcio' | 'grpc-js' | 'REST';
 export type StreamKind = 'watch' | 'bidi';
 
 /** What one stream did over the run. */
@@ -66,6 +69,7 @@ export function missingStreamClients(): string[] {
   const missing: string[] = [];
   if (!existsSync(grpcurlPath)) missing.push('grpcurl (make install)');
   if (!existsSync(`${pythonPath}/grpc`)) missing.push('Python grpcio in .tools/python (make install)');
+  if (!envoyInstalled()) missing.push('Envoy in .tools/envoy, for the REST watch (make install)');
   return missing;
 }
 
@@ -85,16 +89,33 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
   const channelOptions: grpc.ChannelOptions =
     options.clientKeepaliveMs === undefined ? {} : { 'grpc.keepalive_time_ms': options.clientKeepaliveMs };
   let users: InstanceType<typeof protos.demo.user.v1.UserService> | undefined;
+  let gateway: GatewayProcess | undefined;
   try {
     const user = await startService({ name: 'long-streams-user', entry: serviceEntry.user, env });
     services.push(user);
+    const jwtSecret = 'long-streams-secret-0123456789abcdef0123';
     const recommendation = await startService({
       name: 'long-streams-recommendation',
       entry: serviceEntry.recommendation,
-      // Its FaultService checks tokens; the streams here need none.
-      env: { JWT_SECRET: 'long-streams-secret-0123456789abcdef0123', ...env },
+      // Its FaultService checks tokens; the gRPC streams here need none.
+      env: { JWT_SECRET: jwtSecret, ...env },
     });
     services.push(recommendation);
+    // The gateway in front of the user service, for a watch over REST. It
+    // serves no GetUserHome here, so it has no aggregator to send one to.
+    const [listenPort = 0, adminPort = 0] = await freePorts(2);
+    gateway = await startGateway({
+      listen: { host: '127.0.0.1', port: listenPort },
+      admin: { host: '127.0.0.1', port: adminPort },
+      upstreams: { user: [user.address], recommendation: [recommendation.address], aggregator: [] },
+      jwtSecret,
+    });
+    const restToken = await mintToken({
+      key: secretKey(jwtSecret),
+      subject: 'long-streams',
+      role: 'user',
+      ttlSeconds: 86_400,
+    });
     const started = Date.now();
     const since = () => Date.now() - started;
     const track = (client: StreamClient, kind: StreamKind) => {
@@ -164,6 +185,41 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
           t.close();
           call.end();
           await finished;
+        },
+      });
+    }
+
+    // REST: the README's curl watch, as fetch reads it, one JSON message a line.
+    {
+      const t = track('REST', 'watch');
+      const client = new AbortController();
+      const reading = (async () => {
+        const response = await fetch(`http://${gateway.address}/v1/users:watch?include_existing=true`, {
+          headers: { authorization: `Bearer ${restToken}` },
+          signal: client.signal,
+        });
+        if (response.status !== 200 || !response.body)
+          throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+        let buffered = '';
+        for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+          buffered += chunk;
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            if (line.trim() === '') continue;
+            const message = JSON.parse(line) as { user?: { email?: string }; error?: unknown };
+            if (message.user) t.received(message.user.email);
+            else t.ended(`an error line: ${line}`);
+          }
+        }
+        t.ended('ended by the gateway');
+      })().catch((error: unknown) => t.ended(String(error)));
+      trackers.push({
+        outcome: t.outcome,
+        stop: async () => {
+          t.close();
+          client.abort();
+          await reading;
         },
       });
     }
@@ -297,6 +353,7 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
   } finally {
     await Promise.allSettled(trackers.map((t) => t.stop()));
     users?.close();
+    await gateway?.stop();
     await Promise.allSettled(services.map((service) => service.stop()));
   }
 }
