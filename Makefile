@@ -148,7 +148,7 @@ minikube-load: ## Load the images of `make images` into minikube (skaffold build
 # build does (v2.24.0 is the newest the proxy serves that builds with Go 1.26).
 SKAFFOLD_VERSION := v2.24.0
 SKAFFOLD_MODULE := github.com/GoogleContainerTools/skaffold/v2
-skaffold: $(STAMP)/skaffold-$(SKAFFOLD_VERSION) ## Build the pinned skaffold into .tools/bin (about 4 min on two cores, once)
+skaffold: $(STAMP)/skaffold-$(SKAFFOLD_VERSION) ## Build the pinned skaffold into .tools/bin (once: about 8 min of CPU from empty Go caches)
 $(STAMP)/skaffold-$(SKAFFOLD_VERSION):
 	@command -v go >/dev/null 2>&1 || { echo "make skaffold: Go 1.26 is needed to build skaffold $(SKAFFOLD_VERSION) (install Go from go.dev, or put a skaffold v2 on the PATH)" >&2; exit 1; }
 	@rm -rf $(TOOLS)/skaffold-src && mkdir -p $(TOOLS)/bin
