@@ -44,8 +44,8 @@ RUN node node_modules/typescript/bin/tsc --build services/platform
 
 # ---- <service>-build: each service compiled from its sources alone (its
 # data files stay out, so a data edit recompiles nothing). The aggregator and
-# the console reference the tools project (their tests use it), so tsc builds
-# it for them.
+# the console reference the tools project (their tests use it), and tools the
+# gateway's, so tsc builds both for them.
 FROM build AS user-build
 COPY services/user/tsconfig.json services/user/
 COPY services/user/src/ services/user/src/
@@ -57,6 +57,8 @@ COPY services/recommendation/src/ services/recommendation/src/
 RUN node node_modules/typescript/bin/tsc --build services/recommendation
 
 FROM build AS aggregator-build
+COPY services/gateway/tsconfig.json services/gateway/
+COPY services/gateway/src/ services/gateway/src/
 COPY services/tools/tsconfig.json services/tools/
 COPY services/tools/src/ services/tools/src/
 COPY services/aggregator/tsconfig.json services/aggregator/
@@ -64,6 +66,8 @@ COPY services/aggregator/src/ services/aggregator/src/
 RUN node node_modules/typescript/bin/tsc --build services/aggregator
 
 FROM build AS console-build
+COPY services/gateway/tsconfig.json services/gateway/
+COPY services/gateway/src/ services/gateway/src/
 COPY services/tools/tsconfig.json services/tools/
 COPY services/tools/src/ services/tools/src/
 COPY services/console/tsconfig.json services/console/
