@@ -45,6 +45,25 @@ async function defenseCall<Response>(
   }
 }
 
+/**
+ * Starts aggregator replicas on the given ports, each a peer of all. The
+ * dependencies need not answer: switching defenses does not call them.
+ */
+function replicaStarter(ports: number[]) {
+  const peers = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+  return async (port: number, name: string) =>
+    startService({
+      name,
+      entry,
+      env: {
+        JWT_SECRET: testSecret,
+        GRPC_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        DEFENSE_PEERS_TARGET: peers,
+      },
+    });
+}
+
 const setDefenses = (address: string, defenses: Defenses, role: 'user' | 'admin' = 'admin') =>
   defenseCall<SetDefensesResponse__Output>(address, role, (client, md, options, callback) =>
     client.setDefenses({ defenses }, md, options, callback),
@@ -56,19 +75,7 @@ const getDefenses = (address: string) =>
 
 test('defenses switched through one aggregator reach every replica within a second, and a late replica takes them', async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
-  const peers = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
-  // The dependencies need not answer: switching defenses does not call them.
-  const start = async (port: number, name: string) =>
-    startService({
-      name,
-      entry,
-      env: {
-        JWT_SECRET: testSecret,
-        GRPC_PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        DEFENSE_PEERS_TARGET: peers,
-      },
-    });
+  const start = replicaStarter(ports);
   const replicas: ServiceProcess[] = await Promise.all([start(ports[0] ?? 0, 'a'), start(ports[1] ?? 0, 'b')]);
   try {
     const [a, b] = replicas;
@@ -126,18 +133,7 @@ test('fallback switched off at run time turns degraded answers into UNAVAILABLE,
 
 test('a defense switch a replica refuses because it holds newer switches is ABORTED, and every replica ends on the newer ones', async () => {
   const ports = [await freePort(), await freePort()];
-  const peers = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
-  const start = async (port: number, name: string) =>
-    startService({
-      name,
-      entry,
-      env: {
-        JWT_SECRET: testSecret,
-        GRPC_PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        DEFENSE_PEERS_TARGET: peers,
-      },
-    });
+  const start = replicaStarter(ports);
   const [a, b] = await Promise.all([start(ports[0] ?? 0, 'a'), start(ports[1] ?? 0, 'b')]);
   const replicas = [a, b];
   try {
