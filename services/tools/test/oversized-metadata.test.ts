@@ -8,16 +8,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, maxMetadataBytes } from '@demo/platform';
 import { startService, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from '../src/entrypoints.js';
-import { grpcurlPath } from '../src/long-streams/long-streams.js';
+import { paths, repoRoot } from '../src/cluster/toolchain.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const kib = 1024;
 // Just over the limit, past Node's HPACK limit, and up to 1 MB.
 const oversized = [maxMetadataBytes + 1, 64 * kib, 70 * kib, 100 * kib, 300 * kib, 1024 * kib];
@@ -115,9 +114,9 @@ test('Python grpcio: oversized metadata and too many entries are answered at onc
   };
   const { stdout } = await run(
     'python3',
-    [`${root}services/tools/clients/metadata_client.py`, service.address, method, JSON.stringify(plan)],
+    [join(repoRoot, 'services/tools/clients/metadata_client.py'), service.address, method, JSON.stringify(plan)],
     {
-      env: { ...process.env, PYTHONPATH: `${root}.tools/python` },
+      env: { ...process.env, PYTHONPATH: paths.pythonPackages },
       maxBuffer: 16 * 1024 * 1024,
     },
   );
@@ -163,7 +162,7 @@ test('grpcurl: oversized metadata is refused by grpcurl itself from the limit th
       service.address,
       method.slice(1),
     ];
-    const result = await run(grpcurlPath, args).then(
+    const result = await run(paths.grpcurl, args).then(
       () => ({ code: 'OK', details: '' }),
       (error: unknown) => {
         const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };

@@ -19,6 +19,9 @@ export const paths = {
   skaffold: join(repoRoot, 'skaffold.yaml'),
   kindCluster: join(repoRoot, 'k8s/kind-cluster.yaml'),
   tools: join(repoRoot, '.tools'),
+  /** The pinned grpcurl and Python grpcio of `make install`: clients nobody here wrote. */
+  grpcurl: join(repoRoot, '.tools/bin/grpcurl'),
+  pythonPackages: join(repoRoot, '.tools/python'),
 } as const;
 
 export type Tool = 'helm' | 'kustomize' | 'kubeconform' | 'hadolint';

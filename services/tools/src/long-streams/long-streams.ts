@@ -7,19 +7,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { envoyInstalled, startGateway, type GatewayProcess } from '@demo/gateway';
 import { createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
 import { freePorts, startService, type ServiceProcess } from '@demo/platform/testing';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { WatchUsersResponse__Output } from '@demo/platform/generated/demo/user/v1/WatchUsersResponse.js';
+import { paths, repoRoot } from '../cluster/toolchain.js';
 import { serviceEntry } from '../entrypoints.js';
 
-const root = fileURLToPath(new URL('../../../../../', import.meta.url));
-export const grpcurlPath = `${root}.tools/bin/grpcurl`;
-const pythonPath = `${root}.tools/python`;
-const pythonClient = `${root}services/tools/clients/stream_client.py`;
+const pythonClient = join(repoRoot, 'services/tools/clients/stream_client.py');
+const { grpcurl: grpcurlPath, pythonPackages: pythonPath } = paths;
 
 /** REST: newline-delimited JSON through the gateway (Envoy), which holds the gRPC stream upstream. */
 export type StreamClient = 'grpcurl' | 'grpcio' | 'grpc-js' | 'REST';
