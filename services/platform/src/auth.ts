@@ -36,9 +36,11 @@ const algorithm = 'HS256';
 export const maxTokenLifetimeSeconds = 24 * 3600;
 
 /**
- * How far in the future a token may say it was issued. Clocks of machines
- * that mint and check tokens agree within seconds; a token from further
- * ahead was minted by a wrong clock or forged to outlive its lifetime check.
+ * How far another machine's clock may be ahead of ours: the skew a token's
+ * `iat` and a replicated change's version may show. Clocks of machines in one
+ * cluster agree within seconds; a minute leaves room for a bad NTP day, and
+ * anything further ahead is a wrong clock or a forgery (a token made to
+ * outlive its lifetime check).
  */
 export const maxClockSkewSeconds = 60;
 

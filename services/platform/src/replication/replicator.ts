@@ -1,5 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { bearerTokenOf, InvalidTokenError, mintToken, verifyToken, type SecretKey } from '../auth.js';
+import {
+  bearerTokenOf,
+  InvalidTokenError,
+  maxClockSkewSeconds,
+  mintToken,
+  verifyToken,
+  type SecretKey,
+} from '../auth.js';
 import { AbortedError, InvalidArgumentError, PermissionDeniedError } from '../errors.js';
 import { servedByHeader } from '../interceptors/served-by.js';
 import type { Logger } from '../logger.js';
@@ -13,12 +20,11 @@ export const replicationAtHeader = 'replication-at-ms';
 /** A change must reach every replica within a second; each forward gets most of it. */
 const peerCallTimeoutMs = 800;
 /**
- * How far ahead of this replica's clock a change may claim to be. Clocks of
- * machines in one cluster agree within milliseconds; a minute leaves room
- * for a bad NTP day, and no crafted version can lock later changes out for
- * longer than that.
+ * How far ahead of this replica's clock a change may claim to be: the one
+ * clock-skew bound, which tokens use too. A crafted version cannot lock
+ * later changes out for longer than that.
  */
-export const maxClockSkewMs = 60_000;
+const maxClockSkewMs = maxClockSkewSeconds * 1000;
 const peerTokenTtlSeconds = 300;
 
 /** What every call to a peer carries: the peer token, and a deadline. */
