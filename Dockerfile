@@ -56,20 +56,19 @@ COPY services/recommendation/tsconfig.json services/recommendation/
 COPY services/recommendation/src/ services/recommendation/src/
 RUN node node_modules/typescript/bin/tsc --build services/recommendation
 
-FROM build AS aggregator-build
+# The sources the aggregator's and console's builds both need beside their own.
+FROM build AS tools-sources
 COPY services/gateway/tsconfig.json services/gateway/
 COPY services/gateway/src/ services/gateway/src/
 COPY services/tools/tsconfig.json services/tools/
 COPY services/tools/src/ services/tools/src/
+
+FROM tools-sources AS aggregator-build
 COPY services/aggregator/tsconfig.json services/aggregator/
 COPY services/aggregator/src/ services/aggregator/src/
 RUN node node_modules/typescript/bin/tsc --build services/aggregator
 
-FROM build AS console-build
-COPY services/gateway/tsconfig.json services/gateway/
-COPY services/gateway/src/ services/gateway/src/
-COPY services/tools/tsconfig.json services/tools/
-COPY services/tools/src/ services/tools/src/
+FROM tools-sources AS console-build
 COPY services/console/tsconfig.json services/console/
 COPY services/console/src/ services/console/src/
 COPY services/console/web/ services/console/web/
