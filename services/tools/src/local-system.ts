@@ -6,7 +6,7 @@
  * the gateway (Envoy: REST/JSON in front of the services).
  * `make run`, the scenario runner and the system tests all start it from here.
  */
-import { startGateway, type GatewayProcess } from '@demo/gateway';
+import { startGateway, tracingFromEnv, type GatewayProcess } from '@demo/gateway';
 import { freePort, freePorts, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from './entrypoints.js';
 
@@ -16,8 +16,21 @@ export interface LocalSystemOptions {
   jwtSecret: string;
   /** Start the console too (its `grpc` port is its HTTP port). */
   console?: boolean;
-  /** Start the gateway too (Envoy must be installed): its REST port and admin port, free ones when unset. */
-  gateway?: boolean | { port?: number; adminPort?: number; routeTimeoutSeconds?: number };
+  /**
+   * Start the gateway too (Envoy must be installed): its REST, admin and
+   * metrics ports, free ones when unset. It traces as the services do, from
+   * the OTEL_* variables of `env.all`.
+   */
+  gateway?:
+    | boolean
+    | {
+        port?: number;
+        adminPort?: number;
+        metricsPort?: number;
+        routeTimeoutSeconds?: number;
+        requestTimeoutSeconds?: number;
+        corsOrigins?: string[];
+      };
   /** gRPC (HTTP for the console) and metrics ports; free ones are picked for any left unset. */
   ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
   /** Variables for every service, then for one. */
@@ -167,8 +180,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
             user: [user.address],
             recommendation: [a.address, b.address],
           },
+          metrics: { host: '127.0.0.1', port: gatewayOptions.metricsPort || (await freePort()) },
           jwtSecret: options.jwtSecret,
+          tracing: tracingFromEnv(options.env?.all ?? {}),
           ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
+          ...(gatewayOptions.requestTimeoutSeconds
+            ? { requestTimeoutSeconds: gatewayOptions.requestTimeoutSeconds }
+            : {}),
+          ...(gatewayOptions.corsOrigins ? { corsOrigins: gatewayOptions.corsOrigins } : {}),
         })
       : undefined;
     gateway?.process.once('exit', (code) => {
