@@ -115,6 +115,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     aggregator: ServiceProcess;
     user: ServiceProcess;
     recommendations: ServiceProcess[];
+    gateway: GatewayProcess | undefined;
   }) => {
     const metricsOf = (list: ServiceProcess[]) =>
       `ipv4:${list.map((service) => `127.0.0.1:${service.metricsPort ?? 0}`).join(',')}`;
@@ -129,6 +130,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         AGGREGATOR_METRICS_TARGET: metricsOf([services.aggregator]),
         USER_METRICS_TARGET: metricsOf([services.user]),
         RECOMMENDATION_METRICS_TARGET: metricsOf(services.recommendations),
+        ...(services.gateway?.metricsAddress
+          ? { GATEWAY_METRICS_TARGET: `ipv4:${services.gateway.metricsAddress}` }
+          : {}),
       },
       false,
     );
@@ -139,6 +143,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     return consoleService;
   };
 
+  // Started before the console, which charts its calls; stopped first.
+  let gateway: GatewayProcess | undefined;
   try {
     // allSettled, so that when one fails to start, the others have finished starting and can be stopped.
     const started = await Promise.allSettled([
@@ -162,16 +168,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         RECOMMENDATION_TARGET: recommendationTarget,
       },
     );
-    const consoleService = options.console
-      ? await startConsole({
-          httpPort: ports.console?.grpc || (await freePort()),
-          aggregator,
-          user,
-          recommendations: [a, b],
-        })
-      : undefined;
     const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
-    const gateway = options.gateway
+    gateway = options.gateway
       ? await startGateway({
           listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
           admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
@@ -190,7 +188,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           ...(gatewayOptions.corsOrigins ? { corsOrigins: gatewayOptions.corsOrigins } : {}),
         })
       : undefined;
-    gateway?.process.once('exit', (code) => {
+    const consoleService = options.console
+      ? await startConsole({
+          httpPort: ports.console?.grpc || (await freePort()),
+          aggregator,
+          user,
+          recommendations: [a, b],
+          gateway,
+        })
+      : undefined;
+    const startedGateway = gateway;
+    startedGateway?.process.once('exit', (code) => {
       if (!stopping) options.onUnexpectedExit?.('gateway', code);
     });
     const system: LocalSystem = {
@@ -198,7 +206,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       recommendations: [a, b],
       aggregator,
       console: consoleService,
-      gateway,
+      gateway: startedGateway,
       async restartRecommendation(index) {
         const replica = await startRecommendation(index);
         system.recommendations[index] = replica;
@@ -207,13 +215,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       async stop() {
         stopping = true;
         // The gateway first, so that no REST call arrives at a service that is draining.
-        await gateway?.stop();
+        await startedGateway?.stop();
         await Promise.all([...running].map((service) => service.stop('SIGTERM')));
       },
     };
     return system;
   } catch (error) {
     stopping = true;
+    await gateway?.stop();
     await Promise.all([...running].map((service) => service.stop('SIGKILL')));
     throw error;
   }
