@@ -173,6 +173,7 @@ test('Ctrl-C stops every process of make run', async () => {
     localConsolePorts.http,
     localGatewayPorts.http,
     localGatewayPorts.admin,
+    localGatewayPorts.metrics,
   ]) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
