@@ -326,9 +326,9 @@ test("the gateway's REST calls, by HTTP status class, on the page", async (t) =>
   await until('the gateway chart', async () => (await chart.count()) === 1, 5000);
   assert.ok(!(await labels()).includes('4xx'), 'no call refused yet');
   // Answered (2xx) and refused for want of a token (4xx), a few a second until the page shows both.
-  let calling = true;
+  const stopCalling = new AbortController();
   const calls = (async () => {
-    for (let i = 0; calling && i < 200; i += 1) {
+    for (let i = 0; !stopCalling.signal.aborted && i < 200; i += 1) {
       const home = `http://${system.gateway?.address}/v1/users/1/home`;
       await fetch(home, { headers: { authorization: `Bearer ${userToken}` } });
       await fetch(home);
@@ -346,7 +346,7 @@ test("the gateway's REST calls, by HTTP status class, on the page", async (t) =>
     );
     console.log(`gateway calls by status on the page after ${shownMs} ms`);
   } finally {
-    calling = false;
+    stopCalling.abort();
     await calls;
   }
   await chart.screenshot({ path: join(reports, '7-gateway.png') });

@@ -30,9 +30,10 @@ export function restRoutes(services: readonly string[]): RestRoute[] {
   const byTemplate = new Map<string, Set<string>>();
   for (const name of services) {
     for (const method of Object.values(root.lookupService(name).methods)) {
-      const rule = method.parsedOptions
-        ?.map((option: Record<string, unknown>) => option['(google.api.http)'] as HttpRule | undefined)
-        .find((found: HttpRule | undefined) => found !== undefined);
+      // protobufjs keeps each option a method declares as { '(name)': value }.
+      const options = (method.parsedOptions ?? []) as Record<string, unknown>[];
+      const rule = options.find((option) => '(google.api.http)' in option)?.['(google.api.http)'] as
+        HttpRule | undefined;
       for (const verb of httpVerbs) {
         const template = rule?.[verb];
         if (template === undefined) continue;
