@@ -3,7 +3,9 @@
  * filters, routes, clusters) as a plain object, written out as JSON for
  * `envoy -c`. The REST routes themselves are not here: Envoy's gRPC-JSON
  * transcoder reads them from the `google.api.http` annotations in the
- * descriptor set that `npm run proto:gen` builds from proto/.
+ * descriptor set that `npm run proto:gen` builds from proto/ (the generator
+ * reads the same annotations only to answer a wrong method 405). Browsers
+ * (gRPC-Web, CORS), tracing and the metrics listener are options.
  */
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';

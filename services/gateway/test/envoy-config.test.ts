@@ -19,6 +19,11 @@ const options: GatewayConfigOptions = {
 test('Envoy accepts the configuration the generator writes (envoy --mode validate), descriptor set included', () => {
   const result = validateConfig(envoyConfig(options));
   assert.ok(result.ok, result.output);
+  // Without CORS, tracing and the metrics listener too.
+  const bareResult = validateConfig(
+    envoyConfig({ ...options, corsOrigins: [], tracing: undefined, metrics: undefined }),
+  );
+  assert.ok(bareResult.ok, bareResult.output);
 });
 
 test('the validation reads the descriptor set: a service it does not hold is refused', () => {
