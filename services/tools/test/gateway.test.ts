@@ -637,7 +637,7 @@ test('CORS: a preflight from another origin gets no allow-origin, and reaches no
   for (const origin of ['http://evil.example', 'http://127.0.0.1:8080.evil.example', 'null']) {
     const response = await preflight(origin, '/v1/users', 'POST', 'authorization,content-type');
     assert.equal(response.headers.get('access-control-allow-origin'), null, `${origin}: no allow-origin`);
-    assert.ok(response.status < 500, `${origin}: ${response.status}`);
+    assert.equal(response.status, 200, `${origin}: answered by the gateway itself`);
   }
   const call = await fetch(`${base}/v1/users/1`, {
     headers: { origin: 'http://evil.example', authorization: `Bearer ${userToken}` },
