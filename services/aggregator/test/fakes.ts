@@ -3,7 +3,7 @@
  * a silent logger and metrics, calls that answer or fail on command.
  */
 import { status } from '@grpc/grpc-js';
-import { createLogger, createMetricsRegistry, type UnaryResult } from '@demo/platform';
+import { createLogger, createMetricsRegistry, eachDefense, type UnaryResult } from '@demo/platform';
 import type { CallScope } from '../src/resilience/deadlines.js';
 import { DefenseState } from '../src/resilience/defense-switches.js';
 import { resilienceMetrics } from '../src/resilience/metrics.js';
@@ -11,11 +11,7 @@ import type { ResilienceSettings } from '../src/resilience/settings.js';
 
 export function testSettings(overrides: Partial<ResilienceSettings> = {}): ResilienceSettings {
   return {
-    timeouts: true,
-    retries: false,
-    circuitBreaker: true,
-    bulkhead: true,
-    fallback: true,
+    switches: { ...eachDefense(() => true), retries: false },
     admissionMaxInFlight: undefined,
     deadlineMarginMs: 20,
     timeoutMs: { user: 1000, recommendation: 300 },
@@ -31,7 +27,7 @@ export function testDeps(settings: ResilienceSettings = testSettings()) {
   return {
     metrics: resilienceMetrics(createMetricsRegistry({ service: 'test' })),
     logger: createLogger({ service: 'test', level: 'silent' }),
-    switches: new DefenseState(settings),
+    switches: new DefenseState(settings.switches),
   };
 }
 
