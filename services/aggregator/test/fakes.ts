@@ -16,8 +16,9 @@ export function testSettings(overrides: Partial<ResilienceSettings> = {}): Resil
     deadlineMarginMs: 20,
     timeoutMs: { user: 1000, recommendation: 300 },
     retry: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200, budgetMaxTokens: 10, budgetTokenRatio: 0.1 },
-    // Five calls in the one-second window are enough to open; half-open after 1 ms.
-    breaker: { failureRatio: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 1 },
+    // Five calls in the one-second window are enough to open; half-open after the default 2 s,
+    // which tests pass on a mocked clock (mock.timers), not by waiting.
+    breaker: { failureRatio: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 2000 },
     bulkheadLimits: { user: { concurrency: 4, queue: 0 }, recommendation: { concurrency: 4, queue: 0 } },
     ...overrides,
   };
