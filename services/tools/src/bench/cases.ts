@@ -169,6 +169,35 @@ export async function homeCase(
   }
 }
 
+/** The control room over the whole system, as `make run` starts it, and an admin token to drive it. */
+export interface ControlRoom {
+  console: ServiceProcess;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function controlRoomCase(context: CaseContext): Promise<ControlRoom> {
+  const system = await startLocalSystem({
+    jwtSecret: context.jwtSecret,
+    console: true,
+    // Its load calls the one user created below, the first of a fresh store.
+    env: { all: telemetry(context, '10%'), console: { LOAD_USER_IDS: '1' } },
+    collectLogs: false,
+    ...pinned(context),
+  });
+  try {
+    const userId = await createBenchUser(system.user.address);
+    if (userId !== '1') throw new Error(`the bench user is ${userId}, not the 1 the console's load calls`);
+    if (!system.console) throw new Error('the console did not start');
+    const key = secretKey(context.jwtSecret);
+    const adminToken = await mintToken({ key, subject: 'bench', role: 'admin', ttlSeconds: 3600 });
+    return { console: system.console, adminToken, stop: () => system.stop() };
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+}
+
 async function createBenchUser(address: string): Promise<string> {
   const client = new protos.demo.user.v1.UserService(address, grpc.credentials.createInsecure());
   try {

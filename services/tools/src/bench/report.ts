@@ -2,7 +2,7 @@
 // column is measured, the targets with their figures, the footprint and
 // (with PROFILE=1) where the CPU went.
 import { formatMs } from '../load/open-loop.js';
-import type { Footprint } from './footprint.js';
+import type { ConsoleFootprint, Footprint, ProcessFootprint } from './footprint.js';
 import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
 
 export interface BenchReport {
@@ -268,8 +268,13 @@ function columnNotes(report: BenchReport): string[] {
   ];
 }
 
+const chartQuantities = (r: { cpu: string; memory: string } | undefined) => (r ? `${r.cpu} / ${r.memory}` : '-');
+
+/** One process's row: idle RSS and CPU, loaded RSS and CPU, the chart's requests and limits. */
+const footprintRow = (p: ProcessFootprint) =>
+  `| ${[p.name, mib(p.idle.rssKb), Math.round(p.idle.millicores), mib(p.loaded.rssKb), Math.round(p.loaded.millicores), chartQuantities(p.chart?.requests), chartQuantities(p.chart?.limits)].join(' | ')} |`;
+
 function footprintLines(footprint: Footprint): string[] {
-  const resources = (r: { cpu: string; memory: string } | undefined) => (r ? `${r.cpu} / ${r.memory}` : '-');
   return [
     '## Footprint',
     '',
@@ -277,11 +282,21 @@ function footprintLines(footprint: Footprint): string[] {
     '',
     `| process | idle RSS MiB | idle CPU m | RSS MiB at ${footprint.rate}/s | CPU m at ${footprint.rate}/s | chart requests | chart limits |`,
     '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-    ...footprint.processes.map(
-      (p) =>
-        `| ${[p.name, mib(p.idle.rssKb), Math.round(p.idle.millicores), mib(p.loaded.rssKb), Math.round(p.loaded.millicores), resources(p.chart?.requests), resources(p.chart?.limits)].join(' | ')} |`,
-    ),
+    ...footprint.processes.map(footprintRow),
     '',
     `Failed calls at ${footprint.rate}/s: ${formatFailures(footprint.failures)}.`,
+    ...(footprint.console ? ['', ...consoleFootprintLines(footprint.console, footprint)] : []),
+  ];
+}
+
+function consoleFootprintLines(room: ConsoleFootprint, footprint: Footprint): string[] {
+  return [
+    `The control room (the console), on a system of its own, with one page open (its event stream read as a browser reads it): idle, measured as above, then while its own load generator sends ${footprint.rate} GetUserHome/s and it charts them, over ${footprint.loadSeconds} s.`,
+    '',
+    `| process | idle RSS MiB | idle CPU m | RSS MiB at its own ${footprint.rate}/s | CPU m at its own ${footprint.rate}/s | chart requests | chart limits |`,
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    footprintRow(room),
+    '',
+    `Its load generator made ${room.loadCalls.made} calls, ${room.loadCalls.ok} answered OK.`,
   ];
 }

@@ -16,8 +16,8 @@ import { flag, loadConfigOrExit } from '@demo/platform';
 import { formatMs } from '../load/open-loop.js';
 import { startOtlpReceiver } from '../otlp-receiver.js';
 import { writeBenchPart } from '../benchmarks-file.js';
-import { benchCases, homeCase, type BenchCase, type CaseContext } from './cases.js';
-import { measureFootprint, type Footprint } from './footprint.js';
+import { benchCases, controlRoomCase, homeCase, type BenchCase, type CaseContext } from './cases.js';
+import { measureConsoleFootprint, measureFootprint, type Footprint } from './footprint.js';
 import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileWindow } from './profile.js';
@@ -64,7 +64,8 @@ function expectedMinutes(settings: z.infer<typeof configSchema>, caseCount: numb
     Math.min(2, settings.BENCH_SECONDS) +
     4 * settings.REPEATS * settings.BENCH_SECONDS +
     (1 + 4 * settings.REPEATS) * ghzOverheadSeconds;
-  const footprint = settings.FOOTPRINT_SECONDS > 0 ? setupSeconds + 2 * settings.FOOTPRINT_SECONDS : 0;
+  // The GetUserHome processes, then the control room on a system of its own.
+  const footprint = settings.FOOTPRINT_SECONDS > 0 ? 2 * (setupSeconds + 2 * settings.FOOTPRINT_SECONDS) : 0;
   return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint) / 60);
 }
 
@@ -172,6 +173,13 @@ if (config.FOOTPRINT_SECONDS > 0) {
     });
   } finally {
     await target.stop();
+  }
+  process.stdout.write('done\ncontrol room, idle with a page open and with its own load at 100 GetUserHome/s ... ');
+  const room = await controlRoomCase(context);
+  try {
+    footprint.console = await measureConsoleFootprint(room, { loadSeconds: config.FOOTPRINT_SECONDS });
+  } finally {
+    await room.stop();
   }
   process.stdout.write('done\n');
 }
