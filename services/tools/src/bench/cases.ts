@@ -89,7 +89,7 @@ function telemetry(context: CaseContext, mode: Telemetry): Record<string, string
  */
 const frontDoorConnectionAge = { MAX_CONNECTION_AGE_MS: String(60 * 60 * 1000) };
 
-const pinned = (context: CaseContext) => (context.serviceCpus ? { cpus: context.serviceCpus } : {});
+export const pinned = (context: CaseContext) => (context.serviceCpus ? { cpus: context.serviceCpus } : {});
 
 async function echoCase(context: CaseContext, env: Record<string, string>): Promise<Target> {
   // Port 0: startService learns the port from the server's "serving" line, once it listens.
@@ -198,7 +198,7 @@ export async function controlRoomCase(context: CaseContext): Promise<ControlRoom
   }
 }
 
-async function createBenchUser(address: string): Promise<string> {
+export async function createBenchUser(address: string): Promise<string> {
   const client = new protos.demo.user.v1.UserService(address, grpc.credentials.createInsecure());
   try {
     const { response } = await unaryCall<{ user: { id: string } | null }>(
