@@ -3,8 +3,10 @@
 // spent, over the calls it answered), maximum sustained throughput (ghz,
 // closed loop) and latency at a constant rate of half that (ghz again,
 // measured from each call's scheduled send time), every run repeated and
-// the median kept; then each service's footprint. The services run on one
-// core and the load on the other where the machine has two. Writes the
+// the median kept; then each service's footprint and the control room's,
+// and the admission limit at three times the aggregator's capacity. The
+// services run on one core and the load on the other where the machine has
+// two. Writes the
 // table and the targets to BENCHMARKS.md, every figure to reports/.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
