@@ -322,7 +322,7 @@ const presets: Record<string, unknown> = {
   hang: { delay: { delayMs: 3_600_000, percentage: 100 } },
 };
 
-/** A checkbox for each defense switch the console names, in its order. */
+/** A checkbox for each defense switch the console names, in its order; a change sends all of them. */
 function drawDefenseSwitches(labels: Record<DefenseName, string>): void {
   const fieldset = byId('defense-switches');
   for (const [name, label] of Object.entries(labels)) {
@@ -330,6 +330,16 @@ function drawDefenseSwitches(labels: Record<DefenseName, string>): void {
     box.type = 'checkbox';
     box.className = 'admin defense';
     box.dataset['defense'] = name;
+    box.disabled = token === '';
+    box.addEventListener('change', () => {
+      const defenses = Object.fromEntries(
+        [...document.querySelectorAll<HTMLInputElement>('input.defense')].map((b): [string, boolean] => [
+          b.dataset['defense'] ?? '',
+          b.checked,
+        ]),
+      );
+      void act('/api/defenses', { defenses }, `${name} ${box.checked ? 'on' : 'off'}`);
+    });
     const wrapper = document.createElement('label');
     wrapper.append(box, ` ${label.replaceAll('_', ' ')}`);
     fieldset.append(wrapper);
@@ -367,26 +377,15 @@ function wireControls(): void {
     };
     void act('/api/fault', { fault }, 'custom fault');
   });
-  for (const box of document.querySelectorAll<HTMLInputElement>('input.defense')) {
-    box.addEventListener('change', () => {
-      const defenses = Object.fromEntries(
-        [...document.querySelectorAll<HTMLInputElement>('input.defense')].map((b): [string, boolean] => [
-          b.dataset['defense'] ?? '',
-          b.checked,
-        ]),
-      );
-      void act('/api/defenses', { defenses }, `${box.dataset['defense'] ?? ''} ${box.checked ? 'on' : 'off'}`);
-    });
-  }
 }
 
 // ---- Start -----------------------------------------------------------------
 
 async function start(): Promise<void> {
-  const state = (await (await fetch('/api/state')).json()) as State;
-  drawDefenseSwitches(state.defenseLabels);
   wireControls();
   showRole();
+  const state = (await (await fetch('/api/state')).json()) as State;
+  drawDefenseSwitches(state.defenseLabels);
   history = state.history;
   jaegerUrl = state.jaegerUrl;
   byId('load-rate', HTMLInputElement).max = String(state.maxRate);
