@@ -10,9 +10,9 @@ import { ReplicatedState, type Change } from '../src/replication/replicated-stat
 // fault-injection and defense-switch tests run real replicas, where the
 // peers answer too fast to tell "adopted, then ready" from "ready, then adopted".
 test('a replicated service reports ready only once it holds the value its peers hold, and its own start-up is done', async () => {
-  const peerAsked = Promise.withResolvers<void>();
+  const peerAsked = Promise.withResolvers<undefined>();
   const peerAnswer = Promise.withResolvers<Change<string>>();
-  const ownStartUp = Promise.withResolvers<void>();
+  const ownStartUp = Promise.withResolvers<undefined>();
   const state = new ReplicatedState('start-up value');
   const service = new ReplicatedService({
     state,
@@ -22,7 +22,7 @@ test('a replicated service reports ready only once it holds the value its peers 
     transport: {
       push: async () => [],
       pull: () => {
-        peerAsked.resolve();
+        peerAsked.resolve(undefined);
         return peerAnswer.promise;
       },
     },
@@ -45,7 +45,7 @@ test('a replicated service reports ready only once it holds the value its peers 
   assert.equal(state.current, 'the peers’ value');
   assert.deepEqual(steps, ['not ready', 'listening'], 'still not ready: the service’s own start-up is not done');
 
-  ownStartUp.resolve();
+  ownStartUp.resolve(undefined);
   await started;
   assert.deepEqual(steps, ['not ready', 'listening', 'ready']);
   service.close();
