@@ -182,9 +182,19 @@ test('load, a hang, the breaker switched off, recovery and a trace link, as a pe
   const traceId = /^\/trace\/([0-9a-f]{32})$/.exec(href)?.[1];
   assert.ok(traceId, `a trace link: ${href}`);
   if (jaeger) {
+    // Each service exports its spans in batches of its own: wait until every
+    // one's are in, not only the first.
     await until(
-      'the trace in Jaeger',
-      async () => (await fetch(`${jaeger?.uiUrl ?? ''}/api/traces/${traceId}`)).ok,
+      "every service's spans of the trace in Jaeger",
+      async () => {
+        const response = await fetch(`${jaeger?.uiUrl ?? ''}/api/traces/${traceId}`);
+        if (!response.ok) return false;
+        const body = (await response.json()) as { data?: { processes?: Record<string, { serviceName: string }> }[] };
+        const names = Object.values(body.data?.[0]?.processes ?? {}).map((process) => process.serviceName);
+        return ['console', 'aggregator', 'recommendation', 'user'].every((service) =>
+          names.some((name) => name.includes(service)),
+        );
+      },
       10_000,
     );
     // The link opens the console's view of it: every service's spans, the defenses' events.
