@@ -1,9 +1,9 @@
 import {
+  defenseCalls,
+  defensesFromMessage,
   forwardedVersionOf,
   msToTimestamp,
   subjectOf,
-  timestampToMs,
-  unaryCall,
   type AuthPolicy,
   type CallContext,
   type PeerTransport,
@@ -15,9 +15,6 @@ import type {
   DefenseServiceClient,
   DefenseServiceHandlers,
 } from '@demo/platform/generated/demo/aggregator/v1/DefenseService.js';
-import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
-import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
-import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
 import type { DefenseSwitches } from './resilience/defense-switches.js';
 
 /** Anyone with a token may look; only the admin role may switch defenses. */
@@ -47,7 +44,7 @@ export function defenseServiceHandlers(
 
   return {
     SetDefenses: rpc.unary(async (request, ctx) => {
-      const switches = fromDefensesMessage(request.defenses);
+      const switches = defensesFromMessage(request.defenses);
       return { defenses: switches, appliedTo: await change(switches, ctx) };
     }),
 
@@ -60,34 +57,13 @@ export function defenseServiceHandlers(
   };
 }
 
-/** A missing message is every defense off, as proto3 reads absent booleans. */
-export function fromDefensesMessage(message: Defenses__Output | null): DefenseSwitches {
-  return {
-    timeouts: message?.timeouts ?? false,
-    retries: message?.retries ?? false,
-    circuitBreaker: message?.circuitBreaker ?? false,
-    bulkhead: message?.bulkhead ?? false,
-    fallback: message?.fallback ?? false,
-  };
-}
-
 /** Switches travel between aggregator replicas over DefenseService itself. */
 export const defenseTransport: PeerTransport<DefenseSwitches, DefenseServiceClient> = {
   async push(client, switches, call) {
-    const { response } = await unaryCall<SetDefensesResponse__Output>(
-      (md, options, callback) => client.setDefenses({ defenses: switches }, md, options, callback),
-      call,
-    );
-    return response.appliedTo;
+    return (await defenseCalls(client).set(switches, call)).appliedTo;
   },
   async pull(client, call) {
-    const { response } = await unaryCall<GetDefensesResponse__Output>(
-      (md, options, callback) => client.getDefenses({}, md, options, callback),
-      call,
-    );
-    return {
-      value: fromDefensesMessage(response.defenses),
-      version: { atMs: timestampToMs(response.updateTime), origin: response.updateOrigin },
-    };
+    const { defenses, version } = await defenseCalls(client).get(call);
+    return { value: defenses, version };
   },
 };
