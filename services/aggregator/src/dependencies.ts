@@ -5,6 +5,7 @@ import type { RecommendationServiceClient } from '@demo/platform/generated/demo/
 import type { GetUserResponse__Output } from '@demo/platform/generated/demo/user/v1/GetUserResponse.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
+import type { RetryChannels } from './channels.js';
 import type { CallScope } from './resilience/deadlines.js';
 import type { DependencyGuard } from './resilience/dependency-guard.js';
 import { DependencyFailure } from './resilience/failures.js';
@@ -21,8 +22,9 @@ export interface Answer<Value> {
 /**
  * The aggregator's view of its dependencies. The core (home.ts) sees only
  * these interfaces; the gRPC clients below implement them, each call passing
- * through its dependency's guard (circuit breaker and bulkhead). A failed
- * call rejects with a DependencyFailure, classified.
+ * through its dependency's guard (circuit breaker and bulkhead) on the
+ * channel the retry switch picks (channels.ts). A failed call rejects with a
+ * DependencyFailure, classified.
  */
 export interface UserDependency {
   getUser(id: string, scope: CallScope): Promise<Answer<User>>;
@@ -32,19 +34,19 @@ export interface RecommendationDependency {
   getRecommendations(userId: string, limit: number, scope: CallScope): Promise<Answer<Recommendation[]>>;
 }
 
-/**
- * The client for the next call: grpc-js sets retries per channel, so each
- * dependency has a channel with its retry policy and one without, and the
- * retry switch picks between them.
- */
-export type ClientChoice<Client> = () => Client;
+/** The methods the aggregator calls, the ones its retry policy covers (retry.ts). */
+export const userMethod = { service: 'demo.user.v1.UserService', method: 'GetUser' };
+export const recommendationMethod = {
+  service: 'demo.recommendation.v1.RecommendationService',
+  method: 'GetRecommendations',
+};
 
-export function userDependency(client: ClientChoice<UserServiceClient>, guard: DependencyGuard): UserDependency {
+export function userDependency(channels: RetryChannels<UserServiceClient>, guard: DependencyGuard): UserDependency {
   return {
     async getUser(id, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
         unaryCall<GetUserResponse__Output>(
-          (metadata, options, callback) => client().getUser({ id }, metadata, options, callback),
+          (metadata, options, callback) => channels.pick().getUser({ id }, metadata, options, callback),
           bounds,
         ),
       );
@@ -55,14 +57,15 @@ export function userDependency(client: ClientChoice<UserServiceClient>, guard: D
 }
 
 export function recommendationDependency(
-  client: ClientChoice<RecommendationServiceClient>,
+  channels: RetryChannels<RecommendationServiceClient>,
   guard: DependencyGuard,
 ): RecommendationDependency {
   return {
     async getRecommendations(userId, limit, scope) {
       const { response, servedBy } = await guard.execute(scope, (bounds) =>
         unaryCall<GetRecommendationsResponse__Output>(
-          (metadata, options, callback) => client().getRecommendations({ userId, limit }, metadata, options, callback),
+          (metadata, options, callback) =>
+            channels.pick().getRecommendations({ userId, limit }, metadata, options, callback),
           bounds,
         ),
       );
