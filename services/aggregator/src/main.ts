@@ -24,8 +24,14 @@ import {
   defenseTransport,
   type DefenseReplicator,
 } from './defense-service.js';
-import { RetryChannels, untilConnected } from './channels.js';
-import { recommendationDependency, recommendationMethod, userDependency, userMethod } from './dependencies.js';
+import {
+  recommendationDependency,
+  recommendationMethod,
+  RetryChannels,
+  untilConnected,
+  userDependency,
+  userMethod,
+} from './dependencies.js';
 import { fallbackRecorder } from './fallback.js';
 import { UserHomeAssembler } from './home.js';
 import { admissionGate } from './resilience/admission.js';
