@@ -60,10 +60,10 @@ export function defenseServiceHandlers(
 /** Switches travel between aggregator replicas over DefenseService itself. */
 export const defenseTransport: PeerTransport<DefenseSwitches, DefenseServiceClient> = {
   async push(client, switches, call) {
-    return (await defenseCalls(client).set(switches, call)).appliedTo;
+    return (await defenseCalls(client, () => call).set(switches)).appliedTo;
   },
   async pull(client, call) {
-    const { defenses, version } = await defenseCalls(client).get(call);
+    const { defenses, version } = await defenseCalls(client, () => call).get();
     return { value: defenses, version };
   },
 };

@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { authorizationHeader, bearerHeader } from '../auth.js';
 import type { UnaryCallOptions } from '../client.js';
 import { loadProtos, type LoadedProtos } from '../protos.js';
+import type { Version } from '../replication/replicated-state.js';
+import { timestampToMs } from '../replication/replicator.js';
 
 /**
  * The token a client sends: a fixed one, or a function for one that is
@@ -38,11 +40,15 @@ export function bearerMetadata(token: string | undefined, headers: Record<string
   return metadata;
 }
 
+/**
+ * Makes the options unaryCall takes for one call: from the client's token
+ * and deadline (callOptionsFor), or as the caller made them (a replica's
+ * forward: `() => peerCall`).
+ */
+export type CallOptionsMaker = (call?: ServiceCallOptions) => UnaryCallOptions | Promise<UnaryCallOptions>;
+
 /** Turns a client's options and one call's into the options unaryCall takes. */
-export function callOptionsFor(
-  client: ServiceClientOptions,
-  defaultDeadlineMs: number,
-): (call?: ServiceCallOptions) => Promise<UnaryCallOptions> {
+export function callOptionsFor(client: ServiceClientOptions, defaultDeadlineMs: number): CallOptionsMaker {
   return async (call = {}) => {
     const token = call.token ?? (typeof client.token === 'function' ? await client.token() : client.token);
     return {
@@ -62,4 +68,22 @@ export function protosOf(options: ServiceClientOptions): LoadedProtos['demo'] {
 export function statusNameOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? (grpc.status[code] ?? String(code)) : 'CLIENT';
+}
+
+/** What GetFault and GetDefenses tell besides the value: the replica that answered, and the value's version. */
+export interface Reading {
+  replica: string;
+  /** When and where the value in force was first set. */
+  version: Version;
+}
+
+export function readingOf(response: {
+  replica: string;
+  updateTime: { seconds: string; nanos: number } | null;
+  updateOrigin: string;
+}): Reading {
+  return {
+    replica: response.replica,
+    version: { atMs: timestampToMs(response.updateTime), origin: response.updateOrigin },
+  };
 }

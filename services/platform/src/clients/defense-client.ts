@@ -1,21 +1,24 @@
-import { createClient, unaryCall, type UnaryCallOptions } from '../client.js';
+import { createClient, unaryCall } from '../client.js';
 import type { Defenses__Output } from '../generated/demo/aggregator/v1/Defenses.js';
 import type { DefenseServiceClient } from '../generated/demo/aggregator/v1/DefenseService.js';
 import type { GetDefensesResponse__Output } from '../generated/demo/aggregator/v1/GetDefensesResponse.js';
 import type { SetDefensesResponse__Output } from '../generated/demo/aggregator/v1/SetDefensesResponse.js';
-import type { Version } from '../replication/replicated-state.js';
-import { timestampToMs } from '../replication/replicator.js';
-import { callOptionsFor, protosOf, type ServiceCallOptions, type ServiceClientOptions } from './call.js';
+import {
+  callOptionsFor,
+  protosOf,
+  readingOf,
+  type Reading,
+  type CallOptionsMaker,
+  type ServiceCallOptions,
+  type ServiceClientOptions,
+} from './call.js';
 
 /** The aggregator's defense switches, each on (true) or off. */
 export type Defenses = Defenses__Output;
 
 /** One aggregator replica's switches, as GetDefenses tells them. */
-export interface DefensesReading {
+export interface DefensesReading extends Reading {
   defenses: Defenses;
-  replica: string;
-  /** When and where the switches in force were first set. */
-  version: Version;
 }
 
 /** A missing message is every defense off, as proto3 reads absent booleans. */
@@ -30,39 +33,32 @@ export function defensesFromMessage(message: Defenses__Output | null): Defenses 
 }
 
 /**
- * DefenseService's calls, with the message mapping written once, over a
- * generated client the caller already has (the replicas' own channels);
- * `defenseClient` below adds the channel, the token and the deadline.
+ * DefenseService's calls over a generated client, with the message mapping
+ * written once. `options` makes each call's deadline and metadata:
+ * `defenseClient` below gives it the client's token; the replicas, which
+ * forward changes over their own channels, give it their peer call.
  */
-export function defenseCalls(client: DefenseServiceClient) {
+export function defenseCalls(client: DefenseServiceClient, options: CallOptionsMaker) {
   return {
-    async get(call: UnaryCallOptions): Promise<DefensesReading> {
+    async get(call?: ServiceCallOptions): Promise<DefensesReading> {
       const { response } = await unaryCall<GetDefensesResponse__Output>(
-        (md, options, callback) => client.getDefenses({}, md, options, callback),
-        call,
+        (md, callOptions, callback) => client.getDefenses({}, md, callOptions, callback),
+        await options(call),
       );
-      return {
-        defenses: defensesFromMessage(response.defenses),
-        replica: response.replica,
-        version: { atMs: timestampToMs(response.updateTime), origin: response.updateOrigin },
-      };
+      return { defenses: defensesFromMessage(response.defenses), ...readingOf(response) };
     },
     /** Sets the switches on every replica; resolves with the replicas it reached. */
-    async set(defenses: Defenses, call: UnaryCallOptions): Promise<{ defenses: Defenses; appliedTo: string[] }> {
+    async set(defenses: Defenses, call?: ServiceCallOptions): Promise<{ defenses: Defenses; appliedTo: string[] }> {
       const { response } = await unaryCall<SetDefensesResponse__Output>(
-        (md, options, callback) => client.setDefenses({ defenses }, md, options, callback),
-        call,
+        (md, callOptions, callback) => client.setDefenses({ defenses }, md, callOptions, callback),
+        await options(call),
       );
       return { defenses: defensesFromMessage(response.defenses), appliedTo: response.appliedTo };
     },
   };
 }
 
-export interface DefenseClient {
-  get(call?: ServiceCallOptions): Promise<DefensesReading>;
-  set(defenses: Defenses, call?: ServiceCallOptions): Promise<{ defenses: Defenses; appliedTo: string[] }>;
-  close(): void;
-}
+export type DefenseClient = ReturnType<typeof defenseCalls> & { close(): void };
 
 /**
  * The aggregator's DefenseService at `target`, with a token (the admin role
@@ -71,12 +67,6 @@ export interface DefenseClient {
  */
 export function defenseClient(target: string, options: ServiceClientOptions = {}): DefenseClient {
   const client = createClient(protosOf(options).aggregator.v1.DefenseService, target);
-  const calls = defenseCalls(client);
   // A change waits for every replica's confirmation, up to about a second.
-  const callOptions = callOptionsFor(options, 5000);
-  return {
-    get: async (call) => calls.get(await callOptions(call)),
-    set: async (defenses, call) => calls.set(defenses, await callOptions(call)),
-    close: () => client.close(),
-  };
+  return { ...defenseCalls(client, callOptionsFor(options, 5000)), close: () => client.close() };
 }

@@ -1,64 +1,59 @@
-import { createClient, unaryCall, type UnaryCallOptions } from '../client.js';
+import { createClient, unaryCall } from '../client.js';
 import { fromFaultMessage, toFaultMessage, validateFault, type Fault } from '../fault/fault.js';
 import type { FaultServiceClient } from '../generated/demo/fault/v1/FaultService.js';
 import type { ClearFaultResponse__Output } from '../generated/demo/fault/v1/ClearFaultResponse.js';
 import type { GetFaultResponse__Output } from '../generated/demo/fault/v1/GetFaultResponse.js';
 import type { SetFaultResponse__Output } from '../generated/demo/fault/v1/SetFaultResponse.js';
-import type { Version } from '../replication/replicated-state.js';
-import { timestampToMs } from '../replication/replicator.js';
-import { callOptionsFor, protosOf, type ServiceCallOptions, type ServiceClientOptions } from './call.js';
+import {
+  callOptionsFor,
+  protosOf,
+  readingOf,
+  type Reading,
+  type CallOptionsMaker,
+  type ServiceCallOptions,
+  type ServiceClientOptions,
+} from './call.js';
 
 /** One replica's fault, as GetFault tells it. */
-export interface FaultReading {
+export interface FaultReading extends Reading {
   fault: Fault;
-  replica: string;
-  /** When and where the fault in force was first set. */
-  version: Version;
 }
 
 /**
- * FaultService's three calls, with the message mapping written once: a
- * Fault goes out as the proto message and comes back checked. Over a
- * generated client the caller already has (the replicas' own channels);
- * `faultClient` below adds the channel, the token and the deadline.
+ * FaultService's three calls over a generated client, with the message
+ * mapping written once: a Fault goes out as the proto message and comes
+ * back checked. `options` makes each call's deadline and metadata:
+ * `faultClient` below gives it the client's token; the replicas, which
+ * forward changes over their own channels, give it their peer call.
  */
-export function faultCalls(client: FaultServiceClient) {
+export function faultCalls(client: FaultServiceClient, options: CallOptionsMaker) {
   return {
-    async get(call: UnaryCallOptions): Promise<FaultReading> {
+    async get(call?: ServiceCallOptions): Promise<FaultReading> {
       const { response } = await unaryCall<GetFaultResponse__Output>(
-        (md, options, callback) => client.getFault({}, md, options, callback),
-        call,
+        (md, callOptions, callback) => client.getFault({}, md, callOptions, callback),
+        await options(call),
       );
-      return {
-        fault: validateFault(fromFaultMessage(response.fault)),
-        replica: response.replica,
-        version: { atMs: timestampToMs(response.updateTime), origin: response.updateOrigin },
-      };
+      return { fault: validateFault(fromFaultMessage(response.fault)), ...readingOf(response) };
     },
     /** Sets `fault` on every replica; resolves with the replicas it reached. */
-    async set(fault: Fault, call: UnaryCallOptions): Promise<{ fault: Fault; appliedTo: string[] }> {
+    async set(fault: Fault, call?: ServiceCallOptions): Promise<{ fault: Fault; appliedTo: string[] }> {
       const { response } = await unaryCall<SetFaultResponse__Output>(
-        (md, options, callback) => client.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
-        call,
+        (md, callOptions, callback) => client.setFault({ fault: toFaultMessage(fault) }, md, callOptions, callback),
+        await options(call),
       );
       return { fault: validateFault(fromFaultMessage(response.fault)), appliedTo: response.appliedTo };
     },
-    async clear(call: UnaryCallOptions): Promise<{ appliedTo: string[] }> {
+    async clear(call?: ServiceCallOptions): Promise<{ appliedTo: string[] }> {
       const { response } = await unaryCall<ClearFaultResponse__Output>(
-        (md, options, callback) => client.clearFault({}, md, options, callback),
-        call,
+        (md, callOptions, callback) => client.clearFault({}, md, callOptions, callback),
+        await options(call),
       );
       return { appliedTo: response.appliedTo };
     },
   };
 }
 
-export interface FaultClient {
-  get(call?: ServiceCallOptions): Promise<FaultReading>;
-  set(fault: Fault, call?: ServiceCallOptions): Promise<{ fault: Fault; appliedTo: string[] }>;
-  clear(call?: ServiceCallOptions): Promise<{ appliedTo: string[] }>;
-  close(): void;
-}
+export type FaultClient = ReturnType<typeof faultCalls> & { close(): void };
 
 /**
  * The recommendation service's FaultService at `target` (`host:port`, or a
@@ -70,13 +65,6 @@ export interface FaultClient {
  */
 export function faultClient(target: string, options: ServiceClientOptions = {}): FaultClient {
   const client = createClient(protosOf(options).fault.v1.FaultService, target);
-  const calls = faultCalls(client);
   // A change waits for every replica's confirmation, up to about a second.
-  const callOptions = callOptionsFor(options, 5000);
-  return {
-    get: async (call) => calls.get(await callOptions(call)),
-    set: async (fault, call) => calls.set(fault, await callOptions(call)),
-    clear: async (call) => calls.clear(await callOptions(call)),
-    close: () => client.close(),
-  };
+  return { ...faultCalls(client, callOptionsFor(options, 5000)), close: () => client.close() };
 }

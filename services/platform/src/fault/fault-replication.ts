@@ -6,10 +6,10 @@ import type { Fault } from './fault.js';
 /** Faults travel between replicas over FaultService itself: SetFault forwards, GetFault asks. */
 export const faultTransport: PeerTransport<Fault, FaultServiceClient> = {
   async push(client, fault, call) {
-    return (await faultCalls(client).set(fault, call)).appliedTo;
+    return (await faultCalls(client, () => call).set(fault)).appliedTo;
   },
   async pull(client, call) {
-    const { fault, version } = await faultCalls(client).get(call);
+    const { fault, version } = await faultCalls(client, () => call).get();
     return { value: fault, version };
   },
 };
