@@ -1,7 +1,6 @@
 import {
+  defenseCalls,
   fromDefensesMessage,
-  timestampToMs,
-  unaryCall,
   type AuthPolicy,
   type PeerTransport,
   type ReplicatedService,
@@ -11,8 +10,6 @@ import type {
   DefenseServiceClient,
   DefenseServiceHandlers,
 } from '@demo/platform/generated/demo/aggregator/v1/DefenseService.js';
-import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
-import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
 import type { DefenseSwitches } from './resilience/defense-switches.js';
 
 /** Anyone with a token may look; only the admin role may switch defenses. */
@@ -42,20 +39,10 @@ export function defenseServiceHandlers(
 /** Switches travel between aggregator replicas over DefenseService itself. */
 export const defenseTransport: PeerTransport<DefenseSwitches, DefenseServiceClient> = {
   async push(client, switches, call) {
-    const { response } = await unaryCall<SetDefensesResponse__Output>(
-      (md, options, callback) => client.setDefenses({ defenses: switches }, md, options, callback),
-      call,
-    );
-    return response.appliedTo;
+    return (await defenseCalls(client, () => call).set(switches)).appliedTo;
   },
   async pull(client, call) {
-    const { response } = await unaryCall<GetDefensesResponse__Output>(
-      (md, options, callback) => client.getDefenses({}, md, options, callback),
-      call,
-    );
-    return {
-      value: fromDefensesMessage(response.defenses),
-      version: { atMs: timestampToMs(response.updateTime), origin: response.updateOrigin },
-    };
+    const { defenses, version } = await defenseCalls(client, () => call).get();
+    return { value: defenses, version };
   },
 };

@@ -1,4 +1,8 @@
+import { trace } from '@opentelemetry/api';
 import type { Recommendation } from './dependencies.js';
+import { failureKinds, type FailureKind } from './resilience/failures.js';
+import type { ResilienceMetrics } from './resilience/metrics.js';
+import type { DependencyName } from './resilience/settings.js';
 
 /**
  * What the home page shows when recommendations are unavailable: the store's
@@ -19,4 +23,19 @@ const bestsellers: readonly Recommendation[] = [
 
 export function fallbackRecommendations(limit: number): Recommendation[] {
   return bestsellers.slice(0, limit);
+}
+
+/**
+ * What an answer degraded to the fallback leaves behind: the degraded and
+ * fallback counters, and an event on the call's span, so degraded answers
+ * can be counted in Prometheus and found in Jaeger.
+ */
+export function fallbackRecorder(
+  metrics: Pick<ResilienceMetrics, 'degraded' | 'fallbacks'>,
+): (dependency: DependencyName, kind: FailureKind) => void {
+  return (dependency, kind) => {
+    metrics.degraded.inc();
+    metrics.fallbacks.inc({ dependency });
+    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason: failureKinds[kind].reason });
+  };
 }

@@ -32,8 +32,8 @@ export interface UserHomeOptions {
    * Fallback off: a recommendation failure fails the whole answer instead of
    * degrading it.
    */
-  defenses: () => { timeouts: boolean; fallback: boolean };
-  /** Told about every degraded answer, for metrics. */
+  defenses: { readonly current: { timeouts: boolean; fallback: boolean } };
+  /** Told about every degraded answer, for metrics (fallback.ts's fallbackRecorder). */
   onDegraded?: (dependency: DependencyName, kind: FailureKind) => void;
 }
 
@@ -58,7 +58,7 @@ export class UserHomeAssembler {
   async getUserHome(request: { userId: string; recommendationLimit: number }, caller: Caller): Promise<UserHome> {
     const userId = parseUserId(request.userId).toString();
     const limit = resolveRecommendationLimit(request.recommendationLimit, 'recommendation_limit');
-    const defenses = this.#options.defenses();
+    const defenses = this.#options.defenses.current;
     const userDeadline = this.#deadline('user', caller, defenses.timeouts);
     const recommendationDeadline = this.#deadline('recommendation', caller, defenses.timeouts);
     // Less than the margin left: nobody could answer in time, so nobody is asked.

@@ -1,8 +1,9 @@
-// Composition root of the aggregator: read config, build one client per
-// dependency (each on its own round_robin channel, with its retry policy)
-// and its guard (circuit breaker, bulkhead), build the server, start.
+// Composition root of the aggregator: read config, build each dependency's
+// channels (round_robin, with and without its retry policy) and its guard
+// (circuit breaker, bulkhead), build the server, start. It only wires: every
+// per-call decision lives in the module it belongs to (see README, "The path
+// of one GetUserHome").
 import {
-  createClient,
   createLogger,
   createMetricsRegistry,
   GrpcServer,
@@ -16,7 +17,6 @@ import {
   serverSettings,
   startMetricsServer,
 } from '@demo/platform';
-import { trace } from '@opentelemetry/api';
 import { configSchema } from './config.js';
 import {
   defenseAuthPolicy,
@@ -24,15 +24,20 @@ import {
   defenseTransport,
   type ReplicatedDefenses,
 } from './defense-service.js';
-import { recommendationDependency, userDependency } from './dependencies.js';
-import { untilConnected } from './channels.js';
+import {
+  recommendationDependency,
+  recommendationMethod,
+  RetryChannels,
+  untilConnected,
+  userDependency,
+  userMethod,
+} from './dependencies.js';
+import { fallbackRecorder } from './fallback.js';
 import { UserHomeAssembler } from './home.js';
 import { admissionGate } from './resilience/admission.js';
 import { DependencyGuard } from './resilience/dependency-guard.js';
 import { defenseMetrics, DefenseState, describeDefenses } from './resilience/defense-switches.js';
-import { failureKinds } from './resilience/failures.js';
 import { resilienceMetrics } from './resilience/metrics.js';
-import { retryServiceConfig } from './resilience/retry.js';
 import { resilienceSettings } from './resilience/settings.js';
 import { aggregatorAuthPolicy, aggregatorHandlers } from './service.js';
 
@@ -49,50 +54,29 @@ const defenses = new DefenseState(resilience.switches);
 defenseMetrics(metrics, defenses);
 
 const clientMetrics = grpcClientMetrics(metrics);
-const userMethod = { service: 'demo.user.v1.UserService', method: 'GetUser' };
-const recommendationMethod = { service: 'demo.recommendation.v1.RecommendationService', method: 'GetRecommendations' };
-// Two channels per dependency, with and without the retry policy (grpc-js
-// sets retries per channel); the retry switch picks one for each call.
-const userClients = {
-  withRetries: createClient(protos.demo.user.v1.UserService, config.USER_TARGET, {
-    serviceConfig: retryServiceConfig(userMethod, resilience),
-    metrics: clientMetrics,
+const channelDeps = { settings: resilience, metrics: clientMetrics, switches: defenses };
+const channels = {
+  user: new RetryChannels(protos.demo.user.v1.UserService, config.USER_TARGET, {
+    method: userMethod,
+    ...channelDeps,
   }),
-  withoutRetries: createClient(protos.demo.user.v1.UserService, config.USER_TARGET, { metrics: clientMetrics }),
-};
-const recommendationClients = {
-  withRetries: createClient(protos.demo.recommendation.v1.RecommendationService, config.RECOMMENDATION_TARGET, {
-    serviceConfig: retryServiceConfig(recommendationMethod, resilience),
-    metrics: clientMetrics,
-  }),
-  withoutRetries: createClient(protos.demo.recommendation.v1.RecommendationService, config.RECOMMENDATION_TARGET, {
-    metrics: clientMetrics,
+  recommendation: new RetryChannels(protos.demo.recommendation.v1.RecommendationService, config.RECOMMENDATION_TARGET, {
+    method: recommendationMethod,
+    ...channelDeps,
   }),
 };
-const chosen =
-  <Client>(clients: { withRetries: Client; withoutRetries: Client }) =>
-  () =>
-    defenses.current.retries ? clients.withRetries : clients.withoutRetries;
-
+const guardDeps = { metrics: defenseMetricsOf, logger, switches: defenses };
 const guards = {
-  user: new DependencyGuard('user', resilience, { metrics: defenseMetricsOf, logger, switches: defenses }),
-  recommendation: new DependencyGuard('recommendation', resilience, {
-    metrics: defenseMetricsOf,
-    logger,
-    switches: defenses,
-  }),
+  user: new DependencyGuard('user', resilience, guardDeps),
+  recommendation: new DependencyGuard('recommendation', resilience, guardDeps),
 };
 const home = new UserHomeAssembler({
-  users: userDependency(chosen(userClients), guards.user),
-  recommendations: recommendationDependency(chosen(recommendationClients), guards.recommendation),
+  users: userDependency(channels.user, guards.user),
+  recommendations: recommendationDependency(channels.recommendation, guards.recommendation),
   timeoutMs: resilience.timeoutMs,
   deadlineMarginMs: resilience.deadlineMarginMs,
-  defenses: () => defenses.current,
-  onDegraded: (dependency, kind) => {
-    defenseMetricsOf.degraded.inc();
-    defenseMetricsOf.fallbacks.inc({ dependency });
-    trace.getActiveSpan()?.addEvent('fallback.used', { dependency, reason: failureKinds[kind].reason });
-  },
+  defenses,
+  onDegraded: fallbackRecorder(defenseMetricsOf),
 });
 
 const server = new GrpcServer({
@@ -128,7 +112,7 @@ const replicatedDefenses: ReplicatedDefenses = new ReplicatedService({
 });
 server.addService(
   protos.demo.aggregator.v1.AggregatorService.service,
-  aggregatorHandlers(server.rpc, { home, defenses: () => defenses.current }),
+  aggregatorHandlers(server.rpc, { home, defenses }),
 );
 server.addService(
   protos.demo.aggregator.v1.DefenseService.service,
@@ -149,8 +133,10 @@ const metricsServer = await startMetricsServer({
 // would otherwise take their first calls while the dependencies' pods are
 // not Ready yet and answer UNAVAILABLE or degraded for those first seconds.
 await replicatedDefenses.startServing(server, async () => {
-  const channels = [...Object.values(userClients), ...Object.values(recommendationClients)];
-  const unconnected = await untilConnected(channels, config.STARTUP_CONNECT_TIMEOUT_MS);
+  const unconnected = await untilConnected(
+    [...channels.user.clients, ...channels.recommendation.clients],
+    config.STARTUP_CONNECT_TIMEOUT_MS,
+  );
   if (unconnected > 0) {
     logger.warn(
       { unconnected, waitedMs: config.STARTUP_CONNECT_TIMEOUT_MS },
@@ -170,7 +156,8 @@ logger.info(
 
 onShutdownSignal(logger, async () => {
   await server.shutdown();
-  for (const client of [...Object.values(userClients), ...Object.values(recommendationClients)]) client.close();
+  channels.user.close();
+  channels.recommendation.close();
   replicatedDefenses.close();
   metricsServer.close();
 });

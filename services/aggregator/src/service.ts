@@ -11,14 +11,14 @@ export const aggregatorAuthPolicy: AuthPolicy = {
 
 export function aggregatorHandlers(
   rpc: RpcHandlers,
-  deps: { home: UserHomeAssembler; defenses: () => DefenseSwitches },
+  deps: { home: UserHomeAssembler; defenses: { readonly current: DefenseSwitches } },
 ): AggregatorServiceHandlers {
   return {
     GetUserHome: rpc.unary(async (request, ctx) => {
       // The switches this call ran under, so a trace says which defenses were
       // on; worked out only for a span that is recorded (sampled).
       const span = trace.getActiveSpan();
-      if (span?.isRecording()) span.setAttributes(defenseAttributes(deps.defenses()));
+      if (span?.isRecording()) span.setAttributes(defenseAttributes(deps.defenses.current));
       const home = await deps.home.getUserHome(
         { userId: request.userId, recommendationLimit: request.recommendationLimit },
         { deadline: ctx.deadline, signal: ctx.signal },

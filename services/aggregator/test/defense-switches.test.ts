@@ -2,12 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { eachDefense, mintToken, secretKey, unaryCall, type DefenseSwitches } from '@demo/platform';
-import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
-import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
-import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
 import {
-  bearer,
+  defenseClient,
+  mintToken,
+  replicationAtHeader,
+  replicationOriginHeader,
+  secretKey,
+  eachDefense,
+  type DefenseClient,
+  type DefenseSwitches,
+} from '@demo/platform';
+import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import {
   clearFault,
   createUser,
   getUserHome,
@@ -15,30 +21,21 @@ import {
   setFault,
   startLocalSystem,
   testSecret,
+  testToken,
 } from './system.js';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const allOn = eachDefense(() => true);
 
-async function defenseCall<Response>(
+/** One call to DefenseService at `address`, through the platform's defenseClient with a token of `role`. */
+async function withDefenseClient<T>(
   address: string,
   role: 'user' | 'admin',
-  call: (
-    client: InstanceType<typeof protos.demo.aggregator.v1.DefenseService>,
-    md: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: (error: grpc.ServiceError | null, response?: Response) => void,
-  ) => grpc.ClientUnaryCall,
-) {
-  const client = new protos.demo.aggregator.v1.DefenseService(address, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', await bearer(role));
+  call: (client: DefenseClient) => Promise<T>,
+): Promise<T> {
+  const client = defenseClient(address, { token: await testToken(role), protos });
   try {
-    const { response } = await unaryCall<Response>((md, options, callback) => call(client, md, options, callback), {
-      deadline: new Date(Date.now() + 5000),
-      metadata,
-    });
-    return response;
+    return await call(client);
   } finally {
     client.close();
   }
@@ -64,13 +61,8 @@ function replicaStarter(ports: number[]) {
 }
 
 const setDefenses = (address: string, defenses: DefenseSwitches, role: 'user' | 'admin' = 'admin') =>
-  defenseCall<SetDefensesResponse__Output>(address, role, (client, md, options, callback) =>
-    client.setDefenses({ defenses }, md, options, callback),
-  );
-const getDefenses = (address: string) =>
-  defenseCall<GetDefensesResponse__Output>(address, 'user', (client, md, options, callback) =>
-    client.getDefenses({}, md, options, callback),
-  );
+  withDefenseClient(address, role, (client) => client.set(defenses));
+const getDefenses = (address: string) => withDefenseClient(address, 'user', (client) => client.get());
 
 test('defenses switched through one aggregator reach every replica within a second, and a late replica takes them', async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -88,7 +80,7 @@ test('defenses switched through one aggregator reach every replica within a seco
       'replica B to run the new switches',
       async () => {
         const held = await getDefenses(b.address);
-        return held.defenses?.circuitBreaker === false && !held.defenses.retries ? true : undefined;
+        return !held.defenses.circuitBreaker && !held.defenses.retries ? true : undefined;
       },
       1000,
     );
@@ -100,7 +92,7 @@ test('defenses switched through one aggregator reach every replica within a seco
     replicas.push(late);
     const adopted = await getDefenses(late.address);
     assert.deepEqual(adopted.defenses, switched, 'the late replica took the switches before it reported SERVING');
-    assert.equal(adopted.updateOrigin, a.address);
+    assert.equal(adopted.version.origin, a.address);
 
     await assert.rejects(setDefenses(a.address, allOn, 'user'), { code: grpc.status.PERMISSION_DENIED });
   } finally {
@@ -112,18 +104,18 @@ test('fallback switched off at run time turns degraded answers into UNAVAILABLE,
   const system = await startLocalSystem();
   try {
     const user = await createUser(system, 'Niklaus Wirth', 'niklaus@example.com');
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 100 } });
-    const degraded = await getUserHome(system, { userId: user.id }, { authorization });
+    const degraded = await getUserHome(system, { userId: user.id }, { token: userToken });
     assert.equal(degraded.response.degraded, true);
 
     await setDefenses(system.aggregator.address, { ...allOn, fallback: false });
-    await assert.rejects(getUserHome(system, { userId: user.id }, { authorization }), {
+    await assert.rejects(getUserHome(system, { userId: user.id }, { token: userToken }), {
       code: grpc.status.UNAVAILABLE,
     });
 
     await setDefenses(system.aggregator.address, allOn);
-    assert.equal((await getUserHome(system, { userId: user.id }, { authorization })).response.degraded, true);
+    assert.equal((await getUserHome(system, { userId: user.id }, { token: userToken })).response.degraded, true);
     await clearFault(system);
   } finally {
     await system.stop();
@@ -139,18 +131,18 @@ test('a defense switch a replica refuses because it holds newer switches is ABOR
     // B alone holds switches from 20 s ahead: made on a replica whose clock runs ahead, and missed by A.
     const newerAt = Date.now() + 20_000;
     const newer = { ...allOn, bulkhead: false };
-    const metadata = new grpc.Metadata();
-    metadata.set(
-      'authorization',
-      `Bearer ${await mintToken({ key: secretKey(testSecret), subject: 'replica:test', role: 'admin', ttlSeconds: 60, audience: 'defenses-replicas' })}`,
-    );
-    metadata.set('replication-origin', 'replica-ahead');
-    metadata.set('replication-at-ms', String(newerAt));
-    const client = new protos.demo.aggregator.v1.DefenseService(b.address, grpc.credentials.createInsecure());
+    // Forwarded as a replica forwards it: the peer token a replica mints, the version headers.
+    const peerToken = await mintToken({
+      key: secretKey(testSecret),
+      subject: 'replica:test',
+      role: 'admin',
+      ttlSeconds: 60,
+      audience: 'defenses-replicas',
+    });
+    const client = defenseClient(b.address, { token: peerToken, protos });
     try {
-      await unaryCall((md, options, callback) => client.setDefenses({ defenses: newer }, md, options, callback), {
-        deadline: new Date(Date.now() + 5000),
-        metadata,
+      await client.set(newer, {
+        headers: { [replicationOriginHeader]: 'replica-ahead', [replicationAtHeader]: String(newerAt) },
       });
     } finally {
       client.close();
@@ -166,7 +158,7 @@ test('a defense switch a replica refuses because it holds newer switches is ABOR
     for (const replica of replicas) {
       const held = await getDefenses(replica.address);
       assert.deepEqual(held.defenses, newer, replica.address);
-      assert.equal(held.updateOrigin, 'replica-ahead', replica.address);
+      assert.equal(held.version.origin, 'replica-ahead', replica.address);
     }
     // A runs what it adopted, not just reports it.
     assert.ok(a.metricsPort !== undefined);

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { scrapeMetric, waitFor } from '@demo/platform/testing';
-import { bearer, clearFault, createUser, getUserHome, setFault, startLocalSystem, type LocalSystem } from './system.js';
+import {
+  clearFault,
+  createUser,
+  getUserHome,
+  setFault,
+  startLocalSystem,
+  testToken,
+  type LocalSystem,
+} from './system.js';
 
 // Each test runs its own system with the aggregator settings it needs, and
 // drives the recommendation service's trouble through the real FaultService.
@@ -30,23 +38,23 @@ const breakerState = (system: LocalSystem) =>
 
 test('the circuit breaker opens on a failing recommendation service, half-opens after its delay, and closes once the fault is cleared', async () => {
   await withSystem({ BREAKER_HALF_OPEN_AFTER_MS: '1000' }, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     assert.equal(await breakerState(system), 0, 'closed at start');
     await setFault(system, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 100 } });
 
     let calls = 0;
     await waitFor('the breaker to open', async () => {
       calls += 1;
-      const { response } = await getUserHome(system, { userId }, { authorization });
+      const { response } = await getUserHome(system, { userId }, { token: userToken });
       assert.equal(response.degraded, true, 'every answer during the fault is degraded, none fails');
       return (await breakerState(system)) === 1 ? true : undefined;
     });
-    const { response: refused } = await getUserHome(system, { userId }, { authorization });
+    const { response: refused } = await getUserHome(system, { userId }, { token: userToken });
     assert.match(refused.degradations[0]?.reason ?? '', /^CIRCUIT_OPEN/, 'an open breaker refuses at once');
 
     await clearFault(system);
     await waitFor('the breaker to close again', async () => {
-      await getUserHome(system, { userId }, { authorization });
+      await getUserHome(system, { userId }, { token: userToken });
       return (await breakerState(system)) === 0 ? true : undefined;
     });
     const transitions = async (state: string) =>
@@ -54,7 +62,7 @@ test('the circuit breaker opens on a failing recommendation service, half-opens 
     assert.ok((await transitions('open')) >= 1);
     assert.ok((await transitions('halfopen')) >= 1, 'it went through half-open');
     assert.ok((await transitions('closed')) >= 1);
-    const { response: healthy } = await getUserHome(system, { userId }, { authorization });
+    const { response: healthy } = await getUserHome(system, { userId }, { token: userToken });
     assert.equal(healthy.degraded, false);
     console.log(`breaker opened after ${calls} calls on a failing dependency`);
   });
@@ -68,12 +76,12 @@ test('a hung recommendation service holds no more calls than its bulkhead, and t
     BULKHEAD_RECOMMENDATION_QUEUE: '2',
   };
   await withSystem(env, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, hang);
     const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 30 }, async () => {
-        const { response } = await getUserHome(system, { userId }, { authorization, timeoutMs: 10_000 });
+        const { response } = await getUserHome(system, { userId }, { token: userToken, timeoutMs: 10_000 });
         return { response, ms: Date.now() - started };
       }),
     );
@@ -101,9 +109,9 @@ test('a short client deadline reaches the recommendation service, and the answer
   await withSystem(
     { RESILIENCE_CIRCUIT_BREAKER: 'false', RECOMMENDATION_TIMEOUT_MS: '5000' },
     async (system, userId) => {
-      const authorization = await bearer();
+      const userToken = await testToken();
       await setFault(system, hang);
-      const { response } = await getUserHome(system, { userId }, { authorization, timeoutMs: 300 });
+      const { response } = await getUserHome(system, { userId }, { token: userToken, timeoutMs: 300 });
       assert.equal(response.degraded, true);
       assert.match(response.degradations[0]?.reason ?? '', /^CALLER_DEADLINE/);
       // The recommendation replica saw the propagated deadline: its call ended well before its own 5 s timeout.
@@ -122,12 +130,12 @@ test('callers with less time than a healthy recommendation service needs never o
   // callers give the whole call 60 ms, so each recommendation call runs out of
   // the caller's time. That is the callers' impatience, not the dependency's fault.
   await withSystem({}, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, { delay: { delayMs: 100, percentage: 100 } });
     let callerDeadlines = 0;
     for (let i = 0; i < 30; i += 1) {
       try {
-        const { response } = await getUserHome(system, { userId }, { authorization, timeoutMs: 60 });
+        const { response } = await getUserHome(system, { userId }, { token: userToken, timeoutMs: 60 });
         if (response.degradations[0]?.reason.startsWith('CALLER_DEADLINE')) callerDeadlines += 1;
       } catch (error) {
         assert.equal((error as grpc.ServiceError).code, grpc.status.DEADLINE_EXCEEDED);
@@ -147,14 +155,14 @@ test('callers with less time than a healthy recommendation service needs never o
     assert.ok(outOfCallerTime >= 10, 'the callers did run out of time');
     assert.equal(opened, 0, 'the breaker never opened');
     assert.equal(await breakerState(system), 0);
-    const { response } = await getUserHome(system, { userId }, { authorization });
+    const { response } = await getUserHome(system, { userId }, { token: userToken });
     assert.equal(response.degraded, false, 'a patient caller gets the real recommendations');
   });
 });
 
 test('with half the calls failing, retries stay within the budget: recommendation sees at most 1.2 times the calls', async () => {
   await withSystem({ RESILIENCE_CIRCUIT_BREAKER: 'false' }, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, { abort: { grpcCode: grpc.status.UNAVAILABLE, percentage: 50 } });
     const attemptsAt = async () => {
       let total = 0;
@@ -168,7 +176,7 @@ test('with half the calls failing, retries stay within the budget: recommendatio
     };
     const before = await attemptsAt();
     const calls = 300;
-    for (let i = 0; i < calls; i += 1) await getUserHome(system, { userId }, { authorization });
+    for (let i = 0; i < calls; i += 1) await getUserHome(system, { userId }, { token: userToken });
     const attempts = (await attemptsAt()) - before;
     console.log(`retry budget: ${calls} calls made ${attempts} attempts (${(attempts / calls).toFixed(2)}x)`);
     assert.ok(attempts > calls, 'some calls were retried');
@@ -178,9 +186,9 @@ test('with half the calls failing, retries stay within the budget: recommendatio
 
 test('with every defense off, a hung recommendation service fails the whole call at the client deadline: the cascade', async () => {
   await withSystem({ RESILIENCE_ENABLED: 'false' }, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, hang);
-    await assert.rejects(getUserHome(system, { userId }, { authorization, timeoutMs: 500 }), {
+    await assert.rejects(getUserHome(system, { userId }, { token: userToken, timeoutMs: 500 }), {
       code: grpc.status.DEADLINE_EXCEEDED,
     });
   });
@@ -188,8 +196,8 @@ test('with every defense off, a hung recommendation service fails the whole call
 
 test('with every defense off, an erroring recommendation service fails the whole call', async () => {
   await withSystem({ RESILIENCE_ENABLED: 'false' }, async (system, userId) => {
-    const authorization = await bearer();
+    const userToken = await testToken();
     await setFault(system, { abort: { grpcCode: grpc.status.INTERNAL, percentage: 100 } });
-    await assert.rejects(getUserHome(system, { userId }, { authorization }), { code: grpc.status.UNAVAILABLE });
+    await assert.rejects(getUserHome(system, { userId }, { token: userToken }), { code: grpc.status.UNAVAILABLE });
   });
 });

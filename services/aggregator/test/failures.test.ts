@@ -2,17 +2,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '@demo/platform/testing';
-import { bearer, createUser, getUserHome, startLocalSystem, type LocalSystem } from './system.js';
+import { createUser, getUserHome, startLocalSystem, testToken, type LocalSystem } from './system.js';
 
 // These tests take replicas away, so they run on a system of their own, in order.
 let system: LocalSystem;
 let userId: string;
-let authorization: string;
+let userToken: string;
 
 before(async () => {
   system = await startLocalSystem();
   userId = (await createUser(system, 'Grace Hopper', 'grace@example.com')).id;
-  authorization = await bearer('user');
+  userToken = await testToken('user');
 });
 
 after(async () => {
@@ -29,7 +29,7 @@ test('SIGTERM to a recommendation replica under load fails no call, and the surv
   const caller = async () => {
     for (let i = 0; i < 400 && Date.now() < Math.min(stopAt, giveUp); i += 1) {
       try {
-        const { response } = await getUserHome(system, { userId }, { authorization });
+        const { response } = await getUserHome(system, { userId }, { token: userToken });
         outcomes.push({
           ok: true,
           degraded: response.degraded,
@@ -72,7 +72,7 @@ test('SIGTERM to a recommendation replica under load fails no call, and the surv
 
 test('with every recommendation replica gone the answer still comes, degraded, with the fallback list', async () => {
   await Promise.all(system.recommendations.map((r) => r.stop()));
-  const { response } = await getUserHome(system, { userId, recommendationLimit: 3 }, { authorization });
+  const { response } = await getUserHome(system, { userId, recommendationLimit: 3 }, { token: userToken });
   assert.equal(response.user?.name, 'Grace Hopper');
   assert.equal(response.degraded, true);
   assert.equal(response.degradations[0]?.dependency, 'recommendation');
@@ -83,5 +83,5 @@ test('with every recommendation replica gone the answer still comes, degraded, w
 
 test('with the user service gone the answer is UNAVAILABLE, since the user is required', async () => {
   await system.user.stop();
-  await assert.rejects(getUserHome(system, { userId }, { authorization }), { code: grpc.status.UNAVAILABLE });
+  await assert.rejects(getUserHome(system, { userId }, { token: userToken }), { code: grpc.status.UNAVAILABLE });
 });

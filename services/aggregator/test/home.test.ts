@@ -48,7 +48,7 @@ function assembler(
     recommendations: deps.recommendations,
     timeoutMs: { user: 1000, recommendation: 300 },
     deadlineMarginMs: 20,
-    defenses: () => ({ timeouts, fallback }),
+    defenses: { current: { timeouts, fallback } },
     ...rest,
   });
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { scrapeMetric, waitFor } from '@demo/platform/testing';
-import { bearer, clearFault, createUser, getUserHome, setFault, startLocalSystem } from './system.js';
+import { clearFault, createUser, getUserHome, setFault, startLocalSystem, testToken } from './system.js';
 
 test('past its admission limit the aggregator refuses the next call at once with RESOURCE_EXHAUSTED, counts it, and admits calls again once slots free', async () => {
   const limit = 4;
@@ -16,12 +16,12 @@ test('past its admission limit the aggregator refuses the next call at once with
     scrapeMetric(system.aggregator.metricsPort ?? 0, name, labels);
   try {
     const userId = (await createUser(system, 'Leslie Lamport', 'leslie@example.com')).id;
-    const authorization = await bearer();
+    const token = await testToken();
     // A hung recommendation service: every admitted call holds its slot until its caller's deadline, 2 s.
     await setFault(system, { delay: { delayMs: 3_600_000, percentage: 100 } });
     let settled = 0;
     const held = Array.from({ length: limit }, () =>
-      getUserHome(system, { userId }, { authorization, timeoutMs: 2000 })
+      getUserHome(system, { userId }, { token, timeoutMs: 2000 })
         .catch(() => undefined)
         .finally(() => (settled += 1)),
     );
@@ -29,7 +29,7 @@ test('past its admission limit the aggregator refuses the next call at once with
       (await metric('aggregator_admission_in_flight')) === limit ? true : undefined,
     );
 
-    await assert.rejects(getUserHome(system, { userId }, { authorization }), {
+    await assert.rejects(getUserHome(system, { userId }, { token }), {
       code: grpc.status.RESOURCE_EXHAUSTED,
       details: `the aggregator is at its limit of ${limit} calls in flight; try again later`,
     });
@@ -43,7 +43,7 @@ test('past its admission limit the aggregator refuses the next call at once with
 
     await Promise.all(held);
     await clearFault(system);
-    const { response } = await getUserHome(system, { userId }, { authorization });
+    const { response } = await getUserHome(system, { userId }, { token });
     assert.equal(response.user?.id, userId, 'with the slots free again, the next call is admitted and answered');
     assert.equal(await metric('aggregator_admission_in_flight'), 0);
   } finally {

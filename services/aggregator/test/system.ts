@@ -4,22 +4,30 @@
  * starts them, plus clients and helpers.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
+import {
+  faultClient,
+  homeClient,
+  loadProtos,
+  mintToken,
+  secretKey,
+  unaryCall,
+  type Fault,
+  type HomeClient,
+  type Role,
+} from '@demo/platform';
 import {
   startLocalSystem as startToolsLocalSystem,
   type LocalSystem as ToolsLocalSystem,
 } from '@demo/tools/local-system';
-import type { AggregatorServiceClient } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
-import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
-import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
 
 export const testSecret = 'aggregator-test-secret-0123456789abcdef';
 export const protos = loadProtos();
 
 export interface LocalSystem extends ToolsLocalSystem {
-  aggregatorClient: AggregatorServiceClient;
+  /** GetUserHome at the aggregator; each call names its token. */
+  home: HomeClient;
   userClient: UserServiceClient;
 }
 
@@ -28,31 +36,27 @@ export async function startLocalSystem(
   options: { cpus?: string; collectLogs?: boolean } = {},
 ): Promise<LocalSystem> {
   const system = await startToolsLocalSystem({ jwtSecret: testSecret, env: { aggregator: aggregatorEnv }, ...options });
-  const aggregatorClient = new protos.demo.aggregator.v1.AggregatorService(
-    system.aggregator.address,
-    grpc.credentials.createInsecure(),
-  );
+  const home = homeClient(system.aggregator.address, { protos, deadlineMs: 5000 });
   const userClient = new protos.demo.user.v1.UserService(system.user.address, grpc.credentials.createInsecure());
   return {
     ...system,
-    aggregatorClient,
+    home,
     userClient,
     async stop() {
-      aggregatorClient.close();
+      home.close();
       userClient.close();
       await system.stop();
     },
   };
 }
 
-export async function bearer(role: Role = 'user', options: { secret?: string; ttlSeconds?: number } = {}) {
-  const token = await mintToken({
+export function testToken(role: Role = 'user', options: { secret?: string; ttlSeconds?: number } = {}) {
+  return mintToken({
     key: secretKey(options.secret ?? testSecret),
     subject: 'test',
     role,
     ttlSeconds: options.ttlSeconds ?? 300,
   });
-  return `Bearer ${token}`;
 }
 
 export async function createUser(system: LocalSystem, name: string, email: string): Promise<User__Output> {
@@ -68,33 +72,35 @@ export async function createUser(system: LocalSystem, name: string, email: strin
 export async function setFault(system: LocalSystem, fault: Fault): Promise<void> {
   const replica = system.recommendations[0];
   if (!replica) throw new Error('no recommendation replica');
-  const client = new protos.demo.fault.v1.FaultService(replica.address, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', await bearer('admin'));
+  const faults = faultClient(replica.address, { token: await testToken('admin'), protos });
   try {
-    const { response } = await unaryCall<{ appliedTo: string[] }>(
-      (md, options, callback) => client.setFault({ fault }, md, options, callback),
-      { deadline: new Date(Date.now() + 5000), metadata },
-    );
-    if (response.appliedTo.length !== system.recommendations.length) {
-      throw new Error(`the fault reached only ${response.appliedTo.join(', ')}`);
+    const { appliedTo } = await faults.set(fault);
+    if (appliedTo.length !== system.recommendations.length) {
+      throw new Error(`the fault reached only ${appliedTo.join(', ')}`);
     }
   } finally {
-    client.close();
+    faults.close();
   }
 }
 
 export const clearFault = (system: LocalSystem) => setFault(system, {});
 
-export function getUserHome(
+/**
+ * GetUserHome through the platform's homeClient, as the tests assert on it:
+ * the answer, or a rejection with the call's status. `headers` is for the
+ * tests whose point is a malformed authorization header; they build it by hand.
+ */
+export async function getUserHome(
   system: LocalSystem,
   request: { userId: string; recommendationLimit?: number },
-  options: { authorization?: string; timeoutMs?: number } = {},
+  options: { token?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
 ) {
-  const metadata = new grpc.Metadata();
-  if (options.authorization !== undefined) metadata.set('authorization', options.authorization);
-  return unaryCall<GetUserHomeResponse__Output>(
-    (md, callOptions, callback) => system.aggregatorClient.getUserHome(request, md, callOptions, callback),
-    { deadline: new Date(Date.now() + (options.timeoutMs ?? 5000)), metadata },
-  );
+  const call = await system.home.home(request.userId, {
+    ...(request.recommendationLimit === undefined ? {} : { recommendationLimit: request.recommendationLimit }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs }),
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
+  if (!call.answer) throw call.error;
+  return { response: call.answer };
 }

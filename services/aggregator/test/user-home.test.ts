@@ -2,16 +2,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { scrapeMetric } from '@demo/platform/testing';
-import { bearer, createUser, getUserHome, startLocalSystem, type LocalSystem } from './system.js';
+import { createUser, getUserHome, startLocalSystem, testToken, type LocalSystem } from './system.js';
 
 let system: LocalSystem;
 let userId: string;
-let authorization: string;
+let userToken: string;
 
 before(async () => {
   system = await startLocalSystem();
   userId = (await createUser(system, 'Ada Lovelace', 'ada@example.com')).id;
-  authorization = await bearer('user');
+  userToken = await testToken('user');
 });
 
 after(async () => {
@@ -19,7 +19,7 @@ after(async () => {
 });
 
 test('GetUserHome answers the user with recommendations and names the replicas that answered', async () => {
-  const { response } = await getUserHome(system, { userId, recommendationLimit: 7 }, { authorization });
+  const { response } = await getUserHome(system, { userId, recommendationLimit: 7 }, { token: userToken });
   assert.equal(response.user?.name, 'Ada Lovelace');
   assert.equal(response.recommendations.length, 7);
   assert.equal(response.degraded, false);
@@ -32,13 +32,13 @@ test('GetUserHome answers the user with recommendations and names the replicas t
 });
 
 test('an admin token may do what a user token may', async () => {
-  const { response } = await getUserHome(system, { userId }, { authorization: await bearer('admin') });
+  const { response } = await getUserHome(system, { userId }, { token: await testToken('admin') });
   assert.equal(response.user?.id, userId);
   assert.equal(response.recommendations.length, 5, 'limit 0 means the default of 5');
 });
 
 test('a user that does not exist is NOT_FOUND', async () => {
-  await assert.rejects(getUserHome(system, { userId: '987654' }, { authorization }), {
+  await assert.rejects(getUserHome(system, { userId: '987654' }, { token: userToken }), {
     code: grpc.status.NOT_FOUND,
   });
 });
@@ -58,7 +58,9 @@ test('the recommendation calls cancelled when the user is missing end CANCELLED 
   // The user service answers NOT_FOUND at once, so the sibling recommendation
   // call is often cancelled before its request message has gone out.
   for (let i = 0; i < 50; i += 1) {
-    await assert.rejects(getUserHome(system, { userId: '987654' }, { authorization }), { code: grpc.status.NOT_FOUND });
+    await assert.rejects(getUserHome(system, { userId: '987654' }, { token: userToken }), {
+      code: grpc.status.NOT_FOUND,
+    });
   }
   const canceled = await handled('Canceled');
   console.log(`sibling cancellation: ${canceled} recommendation calls counted Canceled downstream`);
@@ -73,7 +75,7 @@ test('a caller whose deadline leaves less than the margin gets DEADLINE_EXCEEDED
   const before = await userCalls();
   // 15 ms is less than the 20 ms margin before it even leaves.
   for (let i = 0; i < 5; i += 1) {
-    await assert.rejects(getUserHome(system, { userId }, { authorization, timeoutMs: 15 }), {
+    await assert.rejects(getUserHome(system, { userId }, { token: userToken, timeoutMs: 15 }), {
       code: grpc.status.DEADLINE_EXCEEDED,
     });
   }
@@ -81,30 +83,27 @@ test('a caller whose deadline leaves less than the margin gets DEADLINE_EXCEEDED
 });
 
 test('a bad user id or recommendation limit is INVALID_ARGUMENT', async () => {
-  await assert.rejects(getUserHome(system, { userId: '0' }, { authorization }), {
+  await assert.rejects(getUserHome(system, { userId: '0' }, { token: userToken }), {
     code: grpc.status.INVALID_ARGUMENT,
   });
-  await assert.rejects(getUserHome(system, { userId, recommendationLimit: 51 }, { authorization }), {
+  await assert.rejects(getUserHome(system, { userId, recommendationLimit: 51 }, { token: userToken }), {
     code: grpc.status.INVALID_ARGUMENT,
   });
 });
 
 test('a call without a token, with a forged one, an expired one or not a bearer one is UNAUTHENTICATED, and the aggregator stays up', async () => {
-  const refused = [
-    undefined,
-    await bearer('user', { secret: 'someone-elses-secret-0123456789abcdef' }),
-    await bearer('user', { ttlSeconds: -60 }),
-    'Basic dXNlcjpwYXNz',
-    'Bearer not.a.jwt',
+  const refused: { label: string; token?: string; headers?: Record<string, string> }[] = [
+    { label: 'no token' },
+    { label: 'forged', token: await testToken('user', { secret: 'someone-elses-secret-0123456789abcdef' }) },
+    { label: 'expired', token: await testToken('user', { ttlSeconds: -60 }) },
+    // Malformed on purpose: these headers are built by hand because they are what is tested.
+    { label: 'not a bearer one', headers: { authorization: 'Basic dXNlcjpwYXNz' } },
+    { label: 'a bearer one that is no JWT', headers: { authorization: 'Bearer not.a.jwt' } },
   ];
-  for (const header of refused) {
-    await assert.rejects(
-      getUserHome(system, { userId }, header === undefined ? {} : { authorization: header }),
-      { code: grpc.status.UNAUTHENTICATED },
-      `authorization: ${header}`,
-    );
+  for (const { label, ...options } of refused) {
+    await assert.rejects(getUserHome(system, { userId }, options), { code: grpc.status.UNAUTHENTICATED }, label);
   }
-  const { response } = await getUserHome(system, { userId }, { authorization });
+  const { response } = await getUserHome(system, { userId }, { token: userToken });
   assert.equal(response.user?.id, userId);
   assert.equal(system.aggregator.child.exitCode, null);
 });
@@ -112,7 +111,7 @@ test('a call without a token, with a forged one, an expired one or not a bearer 
 test('200 calls through the aggregator land within 10% of evenly on the two recommendation replicas', async () => {
   const counts = new Map<string, number>();
   for (let i = 0; i < 200; i += 1) {
-    const { response } = await getUserHome(system, { userId }, { authorization });
+    const { response } = await getUserHome(system, { userId }, { token: userToken });
     const replica = response.servedBy['recommendation'] ?? 'none';
     counts.set(replica, (counts.get(replica) ?? 0) + 1);
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import {
+  bearerTokenOf,
   defenseLabels,
   eachDefense,
   InvalidTokenError,
@@ -101,15 +102,14 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
   });
 
   /** Who is asking: an admin token's subject, or an HttpError for the page to show. */
-  async function admin(request: IncomingMessage): Promise<{ by: string; authorization: string }> {
-    const header = request.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  async function admin(request: IncomingMessage): Promise<{ by: string; token: string }> {
+    const token = bearerTokenOf(request.headers.authorization);
     if (token === undefined) throw new HttpError(401, 'this needs an admin token');
     try {
       const principal = await verifyToken(token, options.key);
       if (principal.role !== 'admin')
         throw new HttpError(403, `${principal.subject} has the ${principal.role} role, not admin`);
-      return { by: principal.subject, authorization: `Bearer ${token}` };
+      return { by: principal.subject, token };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new HttpError(401, error.message);
       throw error;
@@ -136,19 +136,19 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
       const who = await admin(request);
       const { fault } = await body(request, faultBody);
       logger.info({ by: who.by, fault }, 'admin action: set fault');
-      const appliedTo = await calls.setFault(fault, who.authorization);
+      const appliedTo = await calls.setFault(fault, who.token);
       return { appliedTo };
     },
     async 'POST /api/fault/clear'(request) {
       const who = await admin(request);
       logger.info({ by: who.by }, 'admin action: clear fault');
-      return { appliedTo: await calls.setFault({}, who.authorization) };
+      return { appliedTo: await calls.setFault({}, who.token) };
     },
     async 'POST /api/defenses'(request) {
       const who = await admin(request);
       const { defenses } = await body(request, defensesBody);
       logger.info({ by: who.by, defenses }, 'admin action: set defenses');
-      return { appliedTo: await calls.setDefenses(defenses, who.authorization) };
+      return { appliedTo: await calls.setDefenses(defenses, who.token) };
     },
     async 'POST /api/load'(request) {
       const who = await admin(request);

@@ -1,8 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
 import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
-import { unaryCall } from '@demo/platform';
-import type { AggregatorServiceClient } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
-import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
+import type { HomeClient, HomeOutcome } from '@demo/platform';
 import type { LoadStatus, RecentCall } from './wire.js';
 
 /** Ticks of the scheduler: fine enough to spread 100 calls a second evenly. */
@@ -20,11 +17,9 @@ const recentKept = 10;
  */
 export class LoadGenerator {
   readonly recent: RecentCall[] = [];
-  readonly #client: AggregatorServiceClient;
-  readonly #token: () => Promise<string>;
+  readonly #home: HomeClient;
   readonly #userIds: readonly string[];
-  readonly #deadlineMs: number;
-  readonly #onOutcome: (outcome: string) => void;
+  readonly #onOutcome: (outcome: HomeOutcome) => void;
   readonly #tracer = trace.getTracer('console-load');
   #rate = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -35,16 +30,13 @@ export class LoadGenerator {
   #inFlight = 0;
 
   constructor(options: {
-    client: AggregatorServiceClient;
-    token: () => Promise<string>;
+    /** The front door, with the console's own token and the calls' deadline. */
+    home: HomeClient;
     userIds: readonly string[];
-    deadlineMs: number;
-    onOutcome?: (outcome: string) => void;
+    onOutcome?: (outcome: HomeOutcome) => void;
   }) {
-    this.#client = options.client;
-    this.#token = options.token;
+    this.#home = options.home;
     this.#userIds = options.userIds;
-    this.#deadlineMs = options.deadlineMs;
     this.#onOutcome = options.onOutcome ?? (() => undefined);
   }
 
@@ -98,29 +90,12 @@ export class LoadGenerator {
       isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0
         ? spanContext.traceId
         : undefined;
-    let outcome = 'ok';
-    let reason = '';
-    try {
-      const metadata = new grpc.Metadata();
-      metadata.set('authorization', `Bearer ${await this.#token()}`);
-      const { response } = await context.with(trace.setSpan(context.active(), span), () =>
-        unaryCall<GetUserHomeResponse__Output>(
-          (md, options, callback) => this.#client.getUserHome({ userId }, md, options, callback),
-          { deadline: new Date(Date.now() + this.#deadlineMs), metadata },
-        ),
-      );
-      if (response.degraded) {
-        outcome = 'degraded';
-        reason = response.degradations.map((d) => `${d.dependency}: ${d.reason}`).join('; ');
-      }
-    } catch (error) {
-      const code = (error as { code?: number }).code;
-      outcome = code === undefined ? 'CLIENT_ERROR' : (grpc.status[code] ?? String(code));
-      reason = (error as { details?: string }).details ?? String(error);
-    } finally {
-      span.end();
-      this.#inFlight -= 1;
-    }
+    // home() never rejects: a failure is an error:<STATUS> outcome.
+    const call = await context.with(trace.setSpan(context.active(), span), () => this.#home.home(userId));
+    span.end();
+    this.#inFlight -= 1;
+    const { outcome } = call;
+    const reason = call.answer?.degradations.map((d) => `${d.dependency}: ${d.reason}`).join('; ') ?? call.reason ?? '';
     this.#onOutcome(outcome);
     if (outcome !== 'ok') {
       this.recent.unshift({

@@ -3,9 +3,9 @@
 import { once } from 'node:events';
 import { Counter } from 'prom-client';
 import {
-  createClient,
   createLogger,
   createMetricsRegistry,
+  homeClient,
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
@@ -46,12 +46,14 @@ const loadCalls = new Counter({
   labelNames: ['outcome'],
   registers: [metrics],
 });
-const aggregatorClient = createClient(protos.demo.aggregator.v1.AggregatorService, config.AGGREGATOR_TARGET);
-const load = new LoadGenerator({
-  client: aggregatorClient,
+const home = homeClient(config.AGGREGATOR_TARGET, {
   token: () => calls.readToken(),
-  userIds: config.LOAD_USER_IDS,
   deadlineMs: config.LOAD_DEADLINE_MS,
+  protos,
+});
+const load = new LoadGenerator({
+  home,
+  userIds: config.LOAD_USER_IDS,
   onOutcome: (outcome) => loadCalls.inc({ outcome }),
 });
 
@@ -98,7 +100,7 @@ onShutdownSignal(logger, async () => {
   server.closeIdleConnections();
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS).unref())]);
   server.closeAllConnections();
-  aggregatorClient.close();
+  home.close();
   calls.close();
   metricsServer.close();
 });

@@ -1,24 +1,17 @@
-import * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import {
+  defenseClient,
   describeFault,
-  fromDefensesMessage,
-  fromFaultMessage,
+  faultClient,
   mintToken,
   resolveAddresses,
-  toFaultMessage,
-  unaryCall,
-  validateFault,
+  type DefenseClient,
   type DefenseSwitches,
+  type FaultClient,
   type Fault,
   type LoadedProtos,
   type SecretKey,
 } from '@demo/platform';
-import type { DefenseServiceClient } from '@demo/platform/generated/demo/aggregator/v1/DefenseService.js';
-import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
-import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
-import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/FaultService.js';
-import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
-import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
 import type { ReplicaDefenses, ReplicaFault } from './wire.js';
 
 const callTimeoutMs = 800;
@@ -34,8 +27,8 @@ export class ServiceCalls {
   readonly #protos: LoadedProtos;
   readonly #targets: { aggregator: string; recommendation: string };
   readonly #key: SecretKey;
-  readonly #faultClients = new Map<string, FaultServiceClient>();
-  readonly #defenseClients = new Map<string, DefenseServiceClient>();
+  readonly #faultClients = new Map<string, FaultClient>();
+  readonly #defenseClients = new Map<string, DefenseClient>();
   #readToken: { value: Promise<string>; renewAt: number } | undefined;
 
   constructor(options: {
@@ -60,21 +53,11 @@ export class ServiceCalls {
   /** The fault on every recommendation replica. */
   async faults(): Promise<ReplicaFault[]> {
     const addresses = await resolveAddresses(this.#targets.recommendation);
-    const options = await this.#readOptions();
     return Promise.all(
       addresses.map(async (address): Promise<ReplicaFault> => {
-        const client = clientFor(
-          this.#faultClients,
-          address,
-          (a) => new this.#protos.demo.fault.v1.FaultService(a, insecure),
-        );
         try {
-          const { response } = await unaryCall<GetFaultResponse__Output>(
-            (md, callOptions, callback) => client.getFault({}, md, callOptions, callback),
-            options(),
-          );
-          const fault = validateFault(fromFaultMessage(response.fault));
-          return { replica: response.replica || address, fault, description: describeFault(fault) };
+          const { replica, fault } = await this.#faultClient(address).get();
+          return { replica: replica || address, fault, description: describeFault(fault) };
         } catch (error) {
           return { replica: address, description: 'unknown', error: messageOf(error) };
         }
@@ -85,19 +68,11 @@ export class ServiceCalls {
   /** The defenses on every aggregator replica. */
   async defenses(): Promise<ReplicaDefenses[]> {
     const addresses = await resolveAddresses(this.#targets.aggregator);
-    const options = await this.#readOptions();
     return Promise.all(
       addresses.map(async (address): Promise<ReplicaDefenses> => {
-        const client = this.#defenseClient(address);
         try {
-          const { response } = await unaryCall<GetDefensesResponse__Output>(
-            (md, callOptions, callback) => client.getDefenses({}, md, callOptions, callback),
-            options(),
-          );
-          return {
-            replica: response.replica || address,
-            defenses: response.defenses ? fromDefensesMessage(response.defenses) : undefined,
-          };
+          const { replica, defenses } = await this.#defenseClient(address).get();
+          return { replica: replica || address, defenses };
         } catch (error) {
           return { replica: address, error: messageOf(error) };
         }
@@ -105,31 +80,19 @@ export class ServiceCalls {
     );
   }
 
-  /** SetFault through one recommendation replica (it forwards to the rest); the first that answers. */
-  async setFault(fault: Fault, authorization: string): Promise<string[]> {
+  /** SetFault through one recommendation replica (it forwards to the rest), with the admin token of who asked. */
+  async setFault(fault: Fault, adminToken: string): Promise<string[]> {
     return this.#throughAny(this.#targets.recommendation, async (address) => {
-      const client = clientFor(
-        this.#faultClients,
-        address,
-        (a) => new this.#protos.demo.fault.v1.FaultService(a, insecure),
-      );
-      const { response } = await unaryCall<SetFaultResponse__Output>(
-        (md, options, callback) => client.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
-        changeOptions(authorization),
-      );
-      return response.appliedTo;
+      const { appliedTo } = await this.#faultClient(address).set(fault, changeOptions(adminToken));
+      return appliedTo;
     });
   }
 
-  /** SetDefenses through one aggregator replica (it forwards to the rest). */
-  async setDefenses(defenses: DefenseSwitches, authorization: string): Promise<string[]> {
+  /** SetDefenses through one aggregator replica (it forwards to the rest), with the admin token of who asked. */
+  async setDefenses(defenses: DefenseSwitches, adminToken: string): Promise<string[]> {
     return this.#throughAny(this.#targets.aggregator, async (address) => {
-      const client = this.#defenseClient(address);
-      const { response } = await unaryCall<SetDefensesResponse__Output>(
-        (md, options, callback) => client.setDefenses({ defenses }, md, options, callback),
-        changeOptions(authorization),
-      );
-      return response.appliedTo;
+      const { appliedTo } = await this.#defenseClient(address).set(defenses, changeOptions(adminToken));
+      return appliedTo;
     });
   }
 
@@ -137,21 +100,17 @@ export class ServiceCalls {
     for (const client of [...this.#faultClients.values(), ...this.#defenseClients.values()]) client.close();
   }
 
-  #defenseClient(address: string): DefenseServiceClient {
-    return clientFor(
-      this.#defenseClients,
-      address,
-      (a) => new this.#protos.demo.aggregator.v1.DefenseService(a, insecure),
+  /** One long-lived client per replica; reads carry the console's own token. */
+  #faultClient(address: string): FaultClient {
+    return clientFor(this.#faultClients, address, () =>
+      faultClient(address, { token: () => this.readToken(), deadlineMs: callTimeoutMs, protos: this.#protos }),
     );
   }
 
-  async #readOptions() {
-    const token = await this.readToken();
-    return () => {
-      const metadata = new grpc.Metadata();
-      metadata.set('authorization', `Bearer ${token}`);
-      return { metadata, deadline: new Date(Date.now() + callTimeoutMs) };
-    };
+  #defenseClient(address: string): DefenseClient {
+    return clientFor(this.#defenseClients, address, () =>
+      defenseClient(address, { token: () => this.readToken(), deadlineMs: callTimeoutMs, protos: this.#protos }),
+    );
   }
 
   /**
@@ -168,29 +127,25 @@ export class ServiceCalls {
       } catch (error) {
         lastError = error;
         const code = (error as { code?: number }).code;
-        if (code !== grpc.status.UNAVAILABLE && code !== grpc.status.DEADLINE_EXCEEDED) throw error;
+        if (code !== status.UNAVAILABLE && code !== status.DEADLINE_EXCEEDED) throw error;
       }
     }
     throw lastError;
   }
 }
 
-const insecure = grpc.credentials.createInsecure();
-
-function clientFor<Client>(clients: Map<string, Client>, address: string, make: (address: string) => Client): Client {
+function clientFor<Client>(clients: Map<string, Client>, address: string, make: () => Client): Client {
   let client = clients.get(address);
   if (!client) {
-    client = make(address);
+    client = make();
     clients.set(address, client);
   }
   return client;
 }
 
-function changeOptions(authorization: string) {
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', authorization);
-  // A change waits for every replica's confirmation, up to about a second.
-  return { metadata, deadline: new Date(Date.now() + 3000) };
+/** A change waits for every replica's confirmation, up to about a second. */
+function changeOptions(adminToken: string) {
+  return { token: adminToken, deadlineMs: 3000 };
 }
 
 export function messageOf(error: unknown): string {

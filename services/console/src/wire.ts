@@ -1,7 +1,7 @@
 // What the console sends its page, as JSON: GET /api/state once, then a
 // `point` event a second on GET /api/events. The console's modules fill
 // these and the page (web/app.ts) reads them: the one definition of both.
-import type { DefenseName, DefenseSwitches, Fault } from '@demo/platform';
+import type { DefenseName, DefenseSwitches, Fault, HomeOutcome } from '@demo/platform';
 
 export type DependencyName = 'user' | 'recommendation';
 
@@ -73,7 +73,7 @@ export interface LoadStatus {
 /** A degraded or failed call, for the page's list of recent trouble. */
 export interface RecentCall {
   at: number;
-  outcome: string;
+  outcome: HomeOutcome;
   reason: string;
   latencyMs: number;
   /** Set when the call's trace was sampled (and so can be found in Jaeger). */

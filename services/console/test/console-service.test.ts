@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { mintToken, secretKey } from '@demo/platform';
+import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -39,27 +39,24 @@ after(async () => {
 const token = (role: 'user' | 'admin', key = secret) =>
   mintToken({ key: secretKey(key), subject: `tester-${role}`, role, ttlSeconds: 60 });
 
-const post = (path: string, body: unknown, authorization?: string, contentType = 'application/json') =>
+const post = (path: string, body: unknown, bearerToken?: string, contentType = 'application/json') =>
   fetch(`${url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': contentType, ...(authorization ? { authorization } : {}) },
+    headers: { 'content-type': contentType, ...(bearerToken ? bearerHeaders(bearerToken) : {}) },
     body: JSON.stringify(body),
   });
 
 test('changes need an admin token: none is 401, a forged one 401, a user one 403', async () => {
   const clear = '/api/fault/clear';
   assert.equal((await post(clear, {})).status, 401);
-  assert.equal(
-    (await post(clear, {}, `Bearer ${await token('admin', 'another-secret-0123456789abcdef0123')}`)).status,
-    401,
-  );
-  const refused = await post(clear, {}, `Bearer ${await token('user')}`);
+  assert.equal((await post(clear, {}, await token('admin', 'another-secret-0123456789abcdef0123'))).status, 401);
+  const refused = await post(clear, {}, await token('user'));
   assert.equal(refused.status, 403);
   assert.match(((await refused.json()) as { error: string }).error, /tester-user has the user role/);
 });
 
 test('a bad change is refused before it reaches a service, and a form post is not taken at all', async () => {
-  const admin = `Bearer ${await token('admin')}`;
+  const admin = await token('admin');
   assert.equal((await post('/api/fault', { fault: { abort: { grpcCode: 0, percentage: 50 } } }, admin)).status, 400);
   assert.equal((await post('/api/load', { rate: 1_000_000 }, admin)).status, 400);
   // A cross-site form can send text/plain without a preflight; the console takes only JSON.
@@ -67,7 +64,7 @@ test('a bad change is refused before it reaches a service, and a form post is no
 });
 
 test('a change the services cannot take comes back as an error the page can show', async () => {
-  const response = await post('/api/fault/clear', {}, `Bearer ${await token('admin')}`);
+  const response = await post('/api/fault/clear', {}, await token('admin'));
   assert.equal(response.status, 502);
   assert.ok(((await response.json()) as { error?: string }).error);
   // Logs are written in batches, at least every 200 ms.

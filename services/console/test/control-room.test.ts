@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { envoyInstalled } from '@demo/gateway';
-import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
+import {
+  faultClient,
+  loadProtos,
+  mintToken,
+  replicationAtHeader,
+  replicationOriginHeader,
+  secretKey,
+  unaryCall,
+} from '@demo/platform';
 import { freePort } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '@demo/tools/local-system';
 import { startLocalJaeger, type LocalJaeger } from '@demo/tools/local-jaeger';
@@ -255,7 +263,6 @@ test('a fault change a replica refuses (it holds a newer one) is shown refused, 
   assert.ok(a && b);
   // Replica B alone holds a fault from 30 s ahead, as from a replica whose clock runs ahead; A never heard of it.
   const newerAt = Date.now() + 30_000;
-  const client = new (loadProtos().demo.fault.v1.FaultService)(b.address, grpc.credentials.createInsecure());
   const peerToken = await mintToken({
     key: secretKey(secret),
     subject: 'replica:test',
@@ -263,18 +270,15 @@ test('a fault change a replica refuses (it holds a newer one) is shown refused, 
     ttlSeconds: 60,
     audience: 'fault-replicas',
   });
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${peerToken}`);
-  metadata.set('replication-origin', 'replica-ahead');
-  metadata.set('replication-at-ms', String(newerAt));
+  // Forwarded as a replica forwards it: the peer token, the version headers.
+  const faults = faultClient(b.address, { token: peerToken });
   try {
-    await unaryCall(
-      (md, options, callback) =>
-        client.setFault({ fault: { delay: { delayMs: 7, percentage: 1 } } }, md, options, callback),
-      { deadline: new Date(Date.now() + 5000), metadata },
+    await faults.set(
+      { delay: { delayMs: 7, percentage: 1 } },
+      { headers: { [replicationOriginHeader]: 'replica-ahead', [replicationAtHeader]: String(newerAt) } },
     );
   } finally {
-    client.close();
+    faults.close();
   }
 
   // The console sets faults through the first replica, A: B refuses, and the page says so.

@@ -98,6 +98,19 @@ export async function mintToken(options: {
     .sign(options.key);
 }
 
+/** The header every call to a service carries: `authorization: Bearer <JWT>`. */
+export const authorizationHeader = 'authorization';
+
+/** The value of the authorization header for `token`; bearerTokenOf reads it back. */
+export function bearerHeader(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/** The header as an HTTP client (fetch, ghz's metadata) sends it: `{ authorization: 'Bearer <JWT>' }`. */
+export function bearerHeaders(token: string): Record<string, string> {
+  return { [authorizationHeader]: bearerHeader(token) };
+}
+
 /** The token of an `authorization: Bearer <JWT>` header, or undefined. */
 export function bearerTokenOf(header: unknown): string | undefined {
   return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
@@ -105,7 +118,7 @@ export function bearerTokenOf(header: unknown): string | undefined {
 
 /** Who a call's token names (its `sub`), for logs of who changed what; the auth interceptor has checked it. */
 export async function subjectOf(metadata: { get(key: string): unknown[] }, key: SecretKey): Promise<string> {
-  const token = bearerTokenOf(metadata.get('authorization')[0]);
+  const token = bearerTokenOf(metadata.get(authorizationHeader)[0]);
   if (token === undefined) return 'anonymous';
   return (await verifyToken(token, key)).subject;
 }

@@ -34,7 +34,7 @@ export function clientChannelOptions(serviceConfig: Record<string, unknown> = {}
   };
 }
 
-type ClientConstructor<Client> = new (
+export type ClientConstructor<Client> = new (
   target: string,
   credentials: grpc.ChannelCredentials,
   options?: grpc.ChannelOptions,

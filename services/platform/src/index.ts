@@ -27,3 +27,7 @@ export * from './fault/fault-interceptor.js';
 export { callTraceOf } from './telemetry/call-trace.js';
 export { flushTelemetry } from './telemetry/flush.js';
 export * from './fault/fault-metrics.js';
+export * from './clients/call.js';
+export * from './clients/defense-client.js';
+export * from './clients/fault-client.js';
+export * from './clients/home-client.js';

@@ -61,7 +61,7 @@ const replicatedFault = new ReplicatedService({
 });
 server.addService(
   protos.demo.recommendation.v1.RecommendationService.service,
-  recommendationHandlers(server.rpc, { recommender, replica: () => server.replica }),
+  recommendationHandlers(server.rpc, { recommender, server }),
 );
 server.addService(
   protos.demo.fault.v1.FaultService.service,

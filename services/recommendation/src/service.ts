@@ -12,13 +12,14 @@ export const recommendationAuthPolicy: AuthPolicy = {
 /** The gRPC surface of RecommendationService: translate messages, call the recommender. */
 export function recommendationHandlers(
   rpc: RpcHandlers,
-  deps: { recommender: Recommender; replica: () => string },
+  /** `server` names the replica that answers (`served_by`): the GrpcServer these handlers run on. */
+  deps: { recommender: Recommender; server: { readonly replica: string } },
 ): RecommendationServiceHandlers {
-  const { recommender, replica } = deps;
+  const { recommender, server } = deps;
   return {
     GetRecommendations: rpc.unary(async (request) => ({
       recommendations: recommender.recommend(request.userId, { limit: request.limit }),
-      servedBy: replica(),
+      servedBy: server.replica,
     })),
 
     StreamRecommendations: rpc.bidiStream(async (requests, send, ctx) => {
@@ -38,7 +39,7 @@ export function recommendationHandlers(
         }
         await send({
           recommendations: recommender.recommend(userId, { limit: request.limit, viewed }),
-          servedBy: replica(),
+          servedBy: server.replica,
         });
       }
       // UNAVAILABLE tells the client to open a new stream, which its channel sends to another replica.

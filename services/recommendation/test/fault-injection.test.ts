@@ -3,12 +3,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos, mintToken, secretKey, unaryCall, type Role } from '@demo/platform';
+import {
+  faultClient,
+  loadProtos,
+  mintToken,
+  replicationAtHeader,
+  replicationOriginHeader,
+  secretKey,
+  unaryCall,
+  type Fault,
+  type Role,
+} from '@demo/platform';
 import { checkHealth, freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
-import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/FaultService.js';
-import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
-import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
-import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -20,7 +26,7 @@ const protos = loadProtos();
 let ports: number[];
 let peersTarget: string;
 let replicas: ServiceProcess[];
-const clients: grpc.Client[] = [];
+const clients: { close(): void }[] = [];
 
 const startReplica = (port: number, name: string) =>
   startService({
@@ -40,45 +46,23 @@ after(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()));
 });
 
-function faultClient(address: string): FaultServiceClient {
-  const client = new protos.demo.fault.v1.FaultService(address, grpc.credentials.createInsecure());
+const tokenOf = (role: Role) => mintToken({ key: secretKey(secret), subject: 'test', role, ttlSeconds: 300 });
+
+/** FaultService at `address` through the platform's faultClient, with a token of `role` (or none). */
+async function faults(address: string, role: Role | 'none') {
+  const client = faultClient(address, { protos, ...(role === 'none' ? {} : { token: await tokenOf(role) }) });
   clients.push(client);
   return client;
 }
 
-async function bearer(role: Role) {
-  return `Bearer ${await mintToken({ key: secretKey(secret), subject: 'test', role, ttlSeconds: 300 })}`;
-}
-
-async function withAuth(role: Role | 'none') {
-  const metadata = new grpc.Metadata();
-  if (role !== 'none') metadata.set('authorization', await bearer(role));
-  return { deadline: new Date(Date.now() + 5000), metadata };
-}
-
 async function setFault(address: string, fault: Fault, role: Role | 'none' = 'admin') {
-  const client = faultClient(address);
-  return unaryCall<SetFaultResponse__Output>(
-    (md, options, callback) => client.setFault({ fault }, md, options, callback),
-    await withAuth(role),
-  );
+  return { response: await (await faults(address, role)).set(fault) };
 }
 
-async function getFault(address: string) {
-  const client = faultClient(address);
-  const { response } = await unaryCall<GetFaultResponse__Output>(
-    (md, options, callback) => client.getFault({}, md, options, callback),
-    await withAuth('user'),
-  );
-  return response;
-}
+const getFault = async (address: string) => (await faults(address, 'user')).get();
 
 async function clearFault(address: string, role: Role | 'none' = 'admin') {
-  const client = faultClient(address);
-  return unaryCall<{ appliedTo: string[] }>(
-    (md, options, callback) => client.clearFault({}, md, options, callback),
-    await withAuth(role),
-  );
+  return { response: await (await faults(address, role)).clear() };
 }
 
 function recommendationClient(address: string): RecommendationServiceClient {
@@ -101,11 +85,11 @@ test('a fault set through one replica reaches the other within a second, and app
     'the fault on replica B',
     async () => {
       const fault = await getFault(b.address);
-      return fault.fault?.abort?.percentage === 100 ? fault : undefined;
+      return fault.fault.abort?.percentage === 100 ? fault : undefined;
     },
     1000,
   );
-  assert.equal(seenOnB.fault?.abort?.grpcCode, grpc.status.UNAVAILABLE);
+  assert.equal(seenOnB.fault.abort?.grpcCode, grpc.status.UNAVAILABLE);
   assert.equal(seenOnB.replica, b.address);
 
   // Every RecommendationService call on either replica now fails as injected.
@@ -122,7 +106,7 @@ test('a fault set through one replica reaches the other within a second, and app
     'replica A to be healthy again',
     async () => {
       const fault = await getFault(a.address);
-      return fault.fault === null || (fault.fault.abort === null && fault.fault.delay === null) ? true : undefined;
+      return !fault.fault.abort && !fault.fault.delay ? true : undefined;
     },
     1000,
   );
@@ -135,7 +119,7 @@ test('health, reflection and FaultService itself are never faulted', async () =>
   await setFault(a.address, { abort: { grpcCode: grpc.status.INTERNAL, percentage: 100 } });
   try {
     assert.equal(await checkHealth(a.address), 'SERVING');
-    assert.equal((await getFault(a.address)).fault?.abort?.grpcCode, grpc.status.INTERNAL);
+    assert.equal((await getFault(a.address)).fault.abort?.grpcCode, grpc.status.INTERNAL);
   } finally {
     await clearFault(a.address);
   }
@@ -163,8 +147,8 @@ test('a replica that starts later adopts the current fault before it reports SER
   const late = await startReplica(ports[2] ?? 0, 'replica-c');
   replicas.push(late);
   const fault = await getFault(late.address);
-  assert.deepEqual(fault.fault?.delay, { delayMs: 250, percentage: 40 });
-  assert.ok(fault.updateTime !== null, 'it carries the time of the change it adopted');
+  assert.deepEqual(fault.fault.delay, { delayMs: 250, percentage: 40 });
+  assert.ok(fault.version.atMs > 0, 'it carries the time of the change it adopted');
   const cleared = await clearFault(late.address);
   assert.equal(cleared.response.appliedTo.length, 3, 'a change through the late replica reaches all three');
 });
@@ -177,7 +161,7 @@ test('only the admin role may change faults; a user may read them; no token is U
   await assert.rejects(clearFault(a.address, 'user'), { code: grpc.status.PERMISSION_DENIED });
   await assert.rejects(setFault(a.address, fault, 'none'), { code: grpc.status.UNAUTHENTICATED });
   const current = await getFault(a.address);
-  assert.equal(current.fault?.abort ?? null, null, 'nothing changed');
+  assert.equal(current.fault.abort ?? null, null, 'nothing changed');
 });
 
 test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes nothing', async () => {
@@ -194,7 +178,7 @@ test('a bad percentage, delay or status code is INVALID_ARGUMENT and changes not
     await assert.rejects(setFault(a.address, fault), { code: grpc.status.INVALID_ARGUMENT }, JSON.stringify(fault));
   }
   const current = await getFault(a.address);
-  assert.equal(current.fault?.abort ?? null, null);
+  assert.equal(current.fault.abort ?? null, null);
 });
 
 test('two changes made at the same moment through two replicas leave every replica on the same fault, and only the one that stands answers OK', async () => {
@@ -203,7 +187,7 @@ test('two changes made at the same moment through two replicas leave every repli
   // Twenty rounds of a race: each call is applied locally first, then forwarded.
   let aborted = 0;
   for (let round = 1; round <= 20; round += 1) {
-    const delays = [round, 1000 + round];
+    const delays = [round, 1000 + round] as const;
     const answers = await Promise.allSettled([
       setFault(a.address, { delay: { delayMs: delays[0], percentage: 1 } }),
       setFault(b.address, { delay: { delayMs: delays[1], percentage: 1 } }),
@@ -211,9 +195,8 @@ test('two changes made at the same moment through two replicas leave every repli
     // Both calls have answered, so every forward has been taken or refused.
     const held = await Promise.all(replicas.map((replica) => getFault(replica.address)));
     const [first, ...rest] = held.map((answer) => ({
-      delayMs: answer.fault?.delay?.delayMs,
-      updateTime: answer.updateTime,
-      updateOrigin: answer.updateOrigin,
+      delayMs: answer.fault.delay?.delayMs,
+      version: answer.version,
     }));
     for (const other of rest) assert.deepEqual(other, first, `round ${round}: the replicas diverged`);
     // The change that stands answered OK; one that lost to it on some replica was told so.
@@ -236,30 +219,25 @@ test('two changes made at the same moment through two replicas leave every repli
 /** SetFault as a replica forwards it: with a version in metadata, applied where it lands and not forwarded. */
 async function forwardedSetFault(
   address: string,
-  options: { authorization: string; atMs: number; origin?: string; fault?: Fault },
+  options: { token: string; atMs: number; origin?: string; fault?: Fault },
 ) {
-  const client = faultClient(address);
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', options.authorization);
-  metadata.set('replication-origin', options.origin ?? 'somebody');
-  metadata.set('replication-at-ms', String(options.atMs));
+  const client = faultClient(address, { token: options.token, protos });
+  clients.push(client);
   const fault = options.fault ?? { abort: { grpcCode: 14, percentage: 100 } };
-  return unaryCall<SetFaultResponse__Output>(
-    (md, callOptions, callback) => client.setFault({ fault }, md, callOptions, callback),
-    { deadline: new Date(Date.now() + 5000), metadata },
-  );
+  return client.set(fault, {
+    headers: { [replicationOriginHeader]: options.origin ?? 'somebody', [replicationAtHeader]: String(options.atMs) },
+  });
 }
 
 /** The token a replica shows its peers, minted here with the replicas' secret (or another). */
-async function peerBearer(key = secret) {
-  const token = await mintToken({
+function peerToken(key = secret) {
+  return mintToken({
     key: secretKey(key),
     subject: 'replica:test',
     role: 'admin',
     ttlSeconds: 60,
     audience: 'fault-replicas',
   });
-  return `Bearer ${token}`;
 }
 
 test('a forwarded change is taken only from a peer, and never with a version far in the future', async () => {
@@ -267,17 +245,17 @@ test('a forwarded change is taken only from a peer, and never with a version far
   assert.ok(a && b);
   const year = Date.now() + 365 * 24 * 3600 * 1000;
   // An admin token, but not the token a replica mints for its peers.
-  await assert.rejects(forwardedSetFault(a.address, { authorization: await bearer('admin'), atMs: year }), {
+  await assert.rejects(forwardedSetFault(a.address, { token: await tokenOf('admin'), atMs: year }), {
     code: grpc.status.PERMISSION_DENIED,
   });
   // A peer token (as a replica would mint it) claiming a change made a year from now.
-  await assert.rejects(forwardedSetFault(a.address, { authorization: await peerBearer(), atMs: year }), {
+  await assert.rejects(forwardedSetFault(a.address, { token: await peerToken(), atMs: year }), {
     code: grpc.status.INVALID_ARGUMENT,
   });
   // Nothing was locked out: an ordinary change still reaches every replica.
   const { response } = await setFault(b.address, { delay: { delayMs: 7, percentage: 1 } });
   assert.equal(response.appliedTo.length, replicas.length);
-  assert.equal((await getFault(a.address)).fault?.delay?.delayMs, 7);
+  assert.equal((await getFault(a.address)).fault.delay?.delayMs, 7);
   await clearFault(a.address);
 });
 
@@ -308,7 +286,7 @@ test('a change a replica refuses because it holds a newer one is ABORTED, names 
   const newerAt = Date.now() + 30_000;
   const newer = { delay: { delayMs: 42, percentage: 5 } };
   await forwardedSetFault(b.address, {
-    authorization: await peerBearer(),
+    token: await peerToken(),
     atMs: newerAt,
     origin: 'replica-ahead',
     fault: newer,
@@ -330,13 +308,13 @@ test('a change a replica refuses because it holds a newer one is ABORTED, names 
   // Nothing is split: every replica holds the newer change, not the refused one.
   for (const replica of replicas) {
     const held = await getFault(replica.address);
-    assert.equal(held.updateOrigin, 'replica-ahead', replica.address);
-    assert.deepEqual(held.fault?.delay, newer.delay, replica.address);
+    assert.equal(held.version.origin, 'replica-ahead', replica.address);
+    assert.deepEqual(held.fault.delay, newer.delay, replica.address);
   }
   // Made again, now that this replica knows the newer change, it takes everywhere.
   const { response } = await setFault(a.address, wanted);
   assert.equal(response.appliedTo.length, replicas.length);
-  for (const replica of replicas) assert.equal((await getFault(replica.address)).fault?.abort?.grpcCode, 13);
+  for (const replica of replicas) assert.equal((await getFault(replica.address)).fault.abort?.grpcCode, 13);
   await clearFault(a.address);
 });
 

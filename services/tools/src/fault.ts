@@ -10,17 +10,15 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import {
   describeFault,
+  faultClient,
   flag,
   jwtSecret,
   loadConfigOrExit,
-  loadProtos,
   mintToken,
   parseStatusCode,
   secretKey,
-  unaryCall,
   validateFault,
 } from '@demo/platform';
-import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
 import { localDevJwtSecret } from './local-dev.js';
 
 const hangMs = 4 * 3600 * 1000;
@@ -49,15 +47,9 @@ const config = loadConfigOrExit(
   }),
 );
 const action = process.argv[2];
-const protos = loadProtos();
-const client = new protos.demo.fault.v1.FaultService(config.FAULT_TARGET, grpc.credentials.createInsecure());
-const metadata = new grpc.Metadata();
 const role = action === 'status' ? 'user' : 'admin';
-metadata.set(
-  'authorization',
-  `Bearer ${await mintToken({ key: secretKey(config.JWT_SECRET), subject: 'make-fault', role, ttlSeconds: 60 })}`,
-);
-const options = () => ({ deadline: new Date(Date.now() + 5000), metadata });
+const token = await mintToken({ key: secretKey(config.JWT_SECRET), subject: 'make-fault', role, ttlSeconds: 60 });
+const faults = faultClient(config.FAULT_TARGET, { token });
 
 try {
   if (action === 'on') {
@@ -70,25 +62,14 @@ try {
       delay: delayMs === undefined ? null : { delayMs, percentage: config.PERCENT },
       abort: code === undefined ? null : { grpcCode: code, percentage: config.PERCENT },
     });
-    const { response } = await unaryCall<{ appliedTo: string[] }>(
-      (md, opts, callback) =>
-        client.setFault({ fault: { delay: fault.delay ?? null, abort: fault.abort ?? null } }, md, opts, callback),
-      options(),
-    );
-    console.log(`fault on: ${describeFault(fault)}; applied to ${response.appliedTo.join(', ')}`);
+    const { appliedTo } = await faults.set(fault);
+    console.log(`fault on: ${describeFault(fault)}; applied to ${appliedTo.join(', ')}`);
   } else if (action === 'off') {
-    const { response } = await unaryCall<{ appliedTo: string[] }>(
-      (md, opts, callback) => client.clearFault({}, md, opts, callback),
-      options(),
-    );
-    console.log(`fault off; applied to ${response.appliedTo.join(', ')}`);
+    const { appliedTo } = await faults.clear();
+    console.log(`fault off; applied to ${appliedTo.join(', ')}`);
   } else if (action === 'status') {
-    const { response } = await unaryCall<GetFaultResponse__Output>(
-      (md, opts, callback) => client.getFault({}, md, opts, callback),
-      options(),
-    );
-    const fault = validateFault({ delay: response.fault?.delay ?? null, abort: response.fault?.abort ?? null });
-    console.log(`${response.replica}: ${describeFault(fault)}`);
+    const { replica, fault } = await faults.get();
+    console.log(`${replica}: ${describeFault(fault)}`);
   } else {
     throw new Error('usage: fault.js on|off|status');
   }
@@ -97,5 +78,5 @@ try {
   console.error(code === undefined ? message : `${grpc.status[code]}: ${details}`);
   process.exitCode = 1;
 } finally {
-  client.close();
+  faults.close();
 }

@@ -11,7 +11,7 @@ import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
 import { descriptorSetPath } from '@demo/gateway';
-import { mintToken, secretKey } from '@demo/platform';
+import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { waitFor } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
@@ -71,7 +71,7 @@ async function rest(
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(token ? bearerHeaders(token) : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
     },
@@ -322,7 +322,7 @@ interface WatchLine {
 function openWatch(resumeAfterId: string) {
   const client = new AbortController();
   const responding = fetch(`${base}/v1/users:watch?resume_after_id=${resumeAfterId}`, {
-    headers: { authorization: `Bearer ${userToken}` },
+    headers: bearerHeaders(userToken),
     signal: AbortSignal.any([client.signal, AbortSignal.timeout(30_000)]),
   });
   let reader: ReadableStreamDefaultReader<string> | undefined;
@@ -436,7 +436,7 @@ test('oversized headers are answered by the gateway at once, 300 at a time too, 
   const oversized = async (what: string, headers: Record<string, string>) => {
     const started = Date.now();
     const response = await fetch(`${base}/v1/users/1`, {
-      headers: { authorization: `Bearer ${userToken}`, ...headers },
+      headers: { ...bearerHeaders(userToken), ...headers },
       signal: AbortSignal.timeout(10_000),
     });
     const body = (await response.json()) as { code?: number };

@@ -2,9 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos, mintToken, secretKey, toFaultMessage, unaryCall } from '@demo/platform';
+import { faultClient, homeClient, loadProtos, mintToken, secretKey, unaryCall, type Fault } from '@demo/platform';
 import { scrapeMetric, startRedis, waitFor, type RedisProcess } from '@demo/platform/testing';
-import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
 import { startPrometheus, type PrometheusServer } from './prometheus.js';
@@ -19,7 +18,7 @@ let redis: RedisProcess;
 let system: LocalSystem;
 let prometheus: PrometheusServer;
 let userId: string;
-const clients: grpc.Client[] = [];
+const clients: { close(): void }[] = [];
 
 before(async () => {
   receiver = await startOtlpReceiver();
@@ -59,21 +58,13 @@ after(async () => {
 async function tracedUserHome(options: { token?: string | undefined } = {}) {
   const traceId = randomBytes(16).toString('hex');
   const parentSpanId = randomBytes(8).toString('hex');
-  const client = new protos.demo.aggregator.v1.AggregatorService(
-    system.aggregator.address,
-    grpc.credentials.createInsecure(),
-  );
+  const client = homeClient(system.aggregator.address, { protos, deadlineMs: 5000 });
   clients.push(client);
-  const metadata = new grpc.Metadata();
-  metadata.set('traceparent', `00-${traceId}-${parentSpanId}-01`);
-  if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
-  const outcome = await unaryCall<GetUserHomeResponse__Output>(
-    (md, callOptions, callback) => client.getUserHome({ userId }, md, callOptions, callback),
-    { deadline: new Date(Date.now() + 5000), metadata },
-  ).then(
-    ({ response }) => ({ response, error: undefined }),
-    (error: unknown) => ({ response: undefined, error: error as grpc.ServiceError }),
-  );
+  const call = await client.home(userId, {
+    headers: { traceparent: `00-${traceId}-${parentSpanId}-01` },
+    ...(options.token ? { token: options.token } : {}),
+  });
+  const outcome = { response: call.answer, error: call.error as grpc.ServiceError | undefined };
   return { traceId, parentSpanId, ...outcome };
 }
 
@@ -143,19 +134,9 @@ test('one GetUserHome is one trace: aggregator server span, its two client spans
 
 test('an injected fault and the fallback show on the trace', async () => {
   const admin = await mintToken({ key: secretKey(secret), subject: 'telemetry', role: 'admin', ttlSeconds: 300 });
-  const faultClient = new protos.demo.fault.v1.FaultService(
-    system.recommendations[0]?.address ?? '',
-    grpc.credentials.createInsecure(),
-  );
-  clients.push(faultClient);
-  const setFault = async (fault: Parameters<typeof toFaultMessage>[0]) => {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${admin}`);
-    await unaryCall(
-      (md, options, callback) => faultClient.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
-      { deadline: new Date(Date.now() + 5000), metadata },
-    );
-  };
+  const faults = faultClient(system.recommendations[0]?.address ?? '', { token: admin, protos });
+  clients.push(faults);
+  const setFault = (fault: Fault) => faults.set(fault);
   await setFault({ abort: { grpcCode: grpc.status.INTERNAL, percentage: 100 } });
   try {
     const { traceId, response } = await tracedUserHome({ token: await userToken() });
@@ -189,20 +170,13 @@ test('a call held past its deadline by a hang is DEADLINE_EXCEEDED on the server
   const replica = system.recommendations[0];
   assert.ok(replica?.metricsPort !== undefined);
   const admin = await mintToken({ key: secretKey(secret), subject: 'telemetry', role: 'admin', ttlSeconds: 300 });
-  const faultClient = new protos.demo.fault.v1.FaultService(replica.address, grpc.credentials.createInsecure());
+  const faults = faultClient(replica.address, { token: admin, protos });
   const recommendationClient = new protos.demo.recommendation.v1.RecommendationService(
     replica.address,
     grpc.credentials.createInsecure(),
   );
-  clients.push(faultClient, recommendationClient);
-  const setFault = async (fault: Parameters<typeof toFaultMessage>[0]) => {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${admin}`);
-    await unaryCall(
-      (md, options, callback) => faultClient.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
-      { deadline: new Date(Date.now() + 5000), metadata },
-    );
-  };
+  clients.push(faults, recommendationClient);
+  const setFault = (fault: Fault) => faults.set(fault);
   const timedOut = () =>
     scrapeMetric(replica.metricsPort ?? 0, 'grpc_server_handled_total', {
       grpc_method: 'GetRecommendations',

@@ -2,8 +2,7 @@ import type { AuthPolicy } from '../interceptors/auth.js';
 import type { RpcHandlers } from '../handlers.js';
 import type { FaultServiceClient, FaultServiceHandlers } from '../generated/demo/fault/v1/FaultService.js';
 import type { ReplicatedService } from '../replication/replicated-service.js';
-import { noFault, validateFault, type Fault } from './fault.js';
-import { fromFaultMessage, toFaultMessage } from './fault-replication.js';
+import { fromFaultMessage, noFault, toFaultMessage, validateFault, type Fault } from './fault.js';
 
 /** Anyone with a token may look; only the admin role may change faults. */
 export const faultAuthPolicy: AuthPolicy = {

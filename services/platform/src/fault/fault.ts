@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
+import type { Fault as FaultMessage, Fault__Output } from '../generated/demo/fault/v1/Fault.js';
 
 /**
  * A fault to inject, per call: a delay for some percentage of calls and an
@@ -51,6 +52,16 @@ function checkPercentage(field: string, percentage: number): void {
   if (!Number.isFinite(percentage) || percentage < 0 || percentage > 100) {
     throw new InvalidArgumentError(`${field} must be from 0 to 100`);
   }
+}
+
+/** A fault as FaultService's message carries it (absent parts as null). */
+export function toFaultMessage(fault: Fault): FaultMessage {
+  return { delay: fault.delay ?? null, abort: fault.abort ?? null };
+}
+
+/** A received message, ready for validateFault. */
+export function fromFaultMessage(message: Fault__Output | null): Parameters<typeof validateFault>[0] {
+  return { delay: message?.delay ?? null, abort: message?.abort ?? null };
 }
 
 /** Draws the delay and the abort independently for one call. */

@@ -1,5 +1,6 @@
 import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import {
+  authorizationHeader,
   bearerTokenOf,
   InvalidTokenError,
   roleSatisfies,
@@ -57,7 +58,7 @@ export function authGate(options: {
       return { code: status.PERMISSION_DENIED, details: `${path} has no auth policy` };
     }
     // Two headers could be read differently by a proxy and by us; refuse rather than pick one.
-    const headers = metadata.get('authorization');
+    const headers = metadata.get(authorizationHeader);
     if (headers.length > 1) return { code: status.UNAUTHENTICATED, details: 'more than one authorization header' };
     const token = bearerTokenOf(headers[0]);
     if (token === undefined) {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  authorizationHeader,
   bearerTokenOf,
   InvalidTokenError,
   maxClockSkewSeconds,
@@ -7,6 +8,7 @@ import {
   verifyToken,
   type SecretKey,
 } from '../auth.js';
+import { bearerMetadata } from '../clients/call.js';
 import { AbortedError, InvalidArgumentError, PermissionDeniedError } from '../errors.js';
 import { servedByHeader } from '../interceptors/served-by.js';
 import type { Logger } from '../logger.js';
@@ -240,7 +242,7 @@ export class Replicator<Value, Client extends grpc.Client> {
    * when this replica holds a newer change (the same change again is fine).
    */
   async receive(value: Value, version: Version, caller: { metadata: grpc.Metadata; peer: string }): Promise<void> {
-    const token = bearerTokenOf(caller.metadata.get('authorization')[0]);
+    const token = bearerTokenOf(caller.metadata.get(authorizationHeader)[0]);
     try {
       if (token === undefined) throw new InvalidTokenError('no token');
       await verifyToken(token, this.#key, { audience: this.#audience });
@@ -315,8 +317,7 @@ export class Replicator<Value, Client extends grpc.Client> {
   async #peerCall(version?: Version): Promise<() => PeerCall> {
     const token = await this.#peerToken();
     return () => {
-      const metadata = new grpc.Metadata();
-      metadata.set('authorization', `Bearer ${token}`);
+      const metadata = bearerMetadata(token);
       if (version) {
         metadata.set(replicationOriginHeader, version.origin);
         metadata.set(replicationAtHeader, String(version.atMs));

@@ -2,7 +2,15 @@
 // what ghz calls on them and which processes did the work.
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos, mintToken, secretKey, toFaultMessage, unaryCall, type SecretKey } from '@demo/platform';
+import {
+  bearerHeaders,
+  faultClient,
+  loadProtos,
+  mintToken,
+  secretKey,
+  unaryCall,
+  type SecretKey,
+} from '@demo/platform';
 import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '../local-system.js';
 import { userHomeCaller } from '../load/user-home-caller.js';
@@ -158,7 +166,7 @@ export async function homeCase(
         address: system.aggregator.address,
         call: 'demo.aggregator.v1.AggregatorService/GetUserHome',
         data: { user_id: userId },
-        metadata: { authorization: `Bearer ${token}` },
+        metadata: bearerHeaders(token),
       },
       processes: [system.aggregator, system.user, ...system.recommendations],
       stop: () => system.stop(),
@@ -215,23 +223,9 @@ export async function createBenchUser(address: string): Promise<string> {
 /** Every call to replica a hangs for hours; calls go on until the aggregator's breaker has opened. */
 async function hangRecommendationsAndOpenBreaker(system: LocalSystem, key: SecretKey, userId: string, token: string) {
   const admin = await mintToken({ key, subject: 'bench', role: 'admin', ttlSeconds: 3600 });
-  const faultClient = new protos.demo.fault.v1.FaultService(
-    system.recommendations[0]?.address ?? '',
-    grpc.credentials.createInsecure(),
-  );
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${admin}`);
-  await unaryCall(
-    (md, options, callback) =>
-      faultClient.setFault(
-        { fault: toFaultMessage({ delay: { delayMs: 4 * 3600_000, percentage: 100 } }) },
-        md,
-        options,
-        callback,
-      ),
-    { deadline: new Date(Date.now() + 5000), metadata },
-  );
-  faultClient.close();
+  const faults = faultClient(system.recommendations[0]?.address ?? '', { token: admin, protos });
+  await faults.set({ delay: { delayMs: 4 * 3600_000, percentage: 100 } });
+  faults.close();
   const caller = userHomeCaller({ target: system.aggregator.address, token, userIds: [userId], deadlineMs: 2000 });
   await waitFor('the breaker to open', async () => {
     await Promise.all(Array.from({ length: 10 }, () => caller.send()));

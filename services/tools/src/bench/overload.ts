@@ -5,10 +5,10 @@
 // the capacity measured just before it, and its goodput is compared with
 // the capacity measured on either side of it; the median over the rounds
 // is reported. Every phase is bounded in calls and in time.
-import { mintToken, secretKey } from '@demo/platform';
+import { mintToken, secretKey, type HomeOutcome } from '@demo/platform';
 import { scrapeMetric } from '@demo/platform/testing';
 import { startLocalSystem } from '../local-system.js';
-import { percentile, runOpenLoop, type Outcome } from '../load/open-loop.js';
+import { percentile, runOpenLoop } from '../load/open-loop.js';
 import { userHomeCaller } from '../load/user-home-caller.js';
 import { createBenchUser, pinned, type CaseContext } from './cases.js';
 
@@ -50,7 +50,7 @@ export interface OverloadResult {
 }
 
 interface Timed {
-  outcome: Outcome;
+  outcome: HomeOutcome;
   latencyMs: number;
 }
 

@@ -3,80 +3,48 @@
  * the cluster would: GetUserHome with a bearer token, FaultService with an
  * admin one.
  */
-import * as grpc from '@grpc/grpc-js';
-import { createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import type { Fault } from '@demo/platform/generated/demo/fault/v1/Fault.js';
-import type { ClearFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/ClearFaultResponse.js';
-import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
-import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
-import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
+import {
+  faultClient,
+  homeClient,
+  mintToken,
+  secretKey,
+  type Fault,
+  type FaultClient,
+  type HomeCall as PlatformHomeCall,
+  type HomeClient,
+} from '@demo/platform';
 import { percentile, runOpenLoop, type Result } from '../load/open-loop.js';
-
-const protos = loadProtos();
 
 export async function tokenFor(jwtSecret: string, role: 'user' | 'admin'): Promise<string> {
   return mintToken({ key: secretKey(jwtSecret), subject: `e2e-${role}`, role, ttlSeconds: 3600 });
 }
 
-function bearer(token: string, extra: Record<string, string> = {}): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
-  return metadata;
-}
-
-const statusName = (error: unknown) => {
-  const code = (error as { code?: number }).code;
-  return code === undefined ? 'CLIENT' : (grpc.status[code] ?? String(code));
-};
-
-export interface HomeCall {
-  outcome: 'ok' | 'degraded' | `error:${string}`;
-  latencyMs: number;
+export interface HomeCall extends PlatformHomeCall {
   servedBy: Record<string, string>;
   recommendations: number;
-  reason?: string | undefined;
+  /** A failed call's details. */
   details?: string | undefined;
-  /** The whole answer, when there was one. */
-  answer?: GetUserHomeResponse__Output;
 }
 
 /** GetUserHome through one address (a forwarded aggregator). */
 export class Front {
-  readonly #client;
-  constructor(
-    address: string,
-    readonly token: string,
-  ) {
-    this.#client = createClient(protos.demo.aggregator.v1.AggregatorService, `ipv4:${address}`);
+  readonly #client: HomeClient;
+  constructor(address: string, token: string) {
+    this.#client = homeClient(`ipv4:${address}`, { token });
   }
 
   async home(userId: number, options: { deadlineMs?: number; traceparent?: string } = {}): Promise<HomeCall> {
-    const started = performance.now();
-    const metadata = bearer(this.token, options.traceparent ? { traceparent: options.traceparent } : {});
-    try {
-      const { response } = await unaryCall<GetUserHomeResponse__Output>(
-        (md, callOptions, callback) =>
-          this.#client.getUserHome({ userId: String(userId), recommendationLimit: 3 }, md, callOptions, callback),
-        { deadline: new Date(Date.now() + (options.deadlineMs ?? 2000)), metadata },
-      );
-      return {
-        outcome: response.degraded ? 'degraded' : 'ok',
-        latencyMs: performance.now() - started,
-        servedBy: response.servedBy,
-        recommendations: response.recommendations.length,
-        reason: response.degradations[0]?.reason,
-        answer: response,
-      };
-    } catch (error) {
-      return {
-        outcome: `error:${statusName(error)}`,
-        latencyMs: performance.now() - started,
-        servedBy: {},
-        recommendations: 0,
-        details: (error as { details?: string }).details,
-      };
-    }
+    const call = await this.#client.home(userId, {
+      recommendationLimit: 3,
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+      ...(options.traceparent ? { headers: { traceparent: options.traceparent } } : {}),
+    });
+    return {
+      ...call,
+      servedBy: call.answer?.servedBy ?? {},
+      recommendations: call.answer?.recommendations.length ?? 0,
+      details: call.answer ? undefined : call.reason,
+    };
   }
 
   /** `count` calls one after another, users 1 to 3 in turn. */
@@ -108,41 +76,16 @@ export class Front {
   }
 }
 
-/** FaultService of one recommendation pod (through its own forward). */
+/** FaultService of one recommendation pod (through its own forward), with an admin token. */
 export class FaultControl {
-  readonly #client;
-  constructor(
-    address: string,
-    readonly adminToken: string,
-  ) {
-    this.#client = new protos.demo.fault.v1.FaultService(address, grpc.credentials.createInsecure());
+  readonly #client: FaultClient;
+  constructor(address: string, adminToken: string) {
+    this.#client = faultClient(address, { token: adminToken });
   }
 
-  #options = () => ({ deadline: new Date(Date.now() + 5000), metadata: bearer(this.adminToken) });
-
-  async set(fault: Fault): Promise<SetFaultResponse__Output> {
-    const { response } = await unaryCall<SetFaultResponse__Output>(
-      (md, options, callback) => this.#client.setFault({ fault }, md, options, callback),
-      this.#options(),
-    );
-    return response;
-  }
-
-  async get(): Promise<GetFaultResponse__Output> {
-    const { response } = await unaryCall<GetFaultResponse__Output>(
-      (md, options, callback) => this.#client.getFault({}, md, options, callback),
-      this.#options(),
-    );
-    return response;
-  }
-
-  async clear(): Promise<ClearFaultResponse__Output> {
-    const { response } = await unaryCall<ClearFaultResponse__Output>(
-      (md, options, callback) => this.#client.clearFault({}, md, options, callback),
-      this.#options(),
-    );
-    return response;
-  }
+  set = (fault: Fault) => this.#client.set(fault);
+  get = () => this.#client.get();
+  clear = () => this.#client.clear();
 
   close() {
     this.#client.close();

@@ -6,14 +6,13 @@
  *
  * `make e2e` runs this compiled file with the aggregator image's Node and
  * node_modules (`kubectl exec -i`), so it may import only what that image
- * has: @grpc/grpc-js and @demo/platform. Each line on stdin names the phase
+ * has: @demo/platform (whose homeClient makes the calls) and its dependencies. Each line on stdin names the phase
  * that calls sent from then on belong to; the end of stdin (or MAX_SECONDS)
  * stops the load, and one JSON line on stdout tells, per phase, every
  * outcome and every failed call's status.
  */
 import { createInterface } from 'node:readline';
-import * as grpc from '@grpc/grpc-js';
-import { createClient, loadProtos, unaryCall } from '@demo/platform';
+import { homeClient, statusOfOutcome } from '@demo/platform';
 
 const env = (name: string, fallback?: string): string => {
   const value = process.env[name] ?? fallback;
@@ -36,10 +35,7 @@ interface Phase {
   latencies: number[];
 }
 
-const protos = loadProtos();
-const client = createClient(protos.demo.aggregator.v1.AggregatorService, target);
-const metadata = new grpc.Metadata();
-metadata.set('authorization', `Bearer ${token}`);
+const client = homeClient(target, { token, deadlineMs });
 
 const phases = new Map<string, Phase>();
 let phase = 'start';
@@ -56,20 +52,14 @@ const phaseOf = (name: string): Phase => {
 
 async function send(scheduledAt: number, into: Phase, userId: number): Promise<void> {
   into.sent++;
-  try {
-    const { response } = await unaryCall<{ degraded: boolean }>(
-      (md, options, callback) =>
-        client.getUserHome({ userId: String(userId), recommendationLimit: 3 }, md, options, callback),
-      { deadline: new Date(Date.now() + deadlineMs), metadata },
-    );
-    if (response.degraded) into.degraded++;
-    else into.ok++;
-  } catch (error) {
-    const { code, details } = error as { code?: number; details?: string };
-    const name = code === undefined ? 'CLIENT' : (grpc.status[code] ?? String(code));
-    into.failed[name] = (into.failed[name] ?? 0) + 1;
+  const call = await client.home(userId, { recommendationLimit: 3 });
+  const failed = statusOfOutcome(call.outcome);
+  if (failed === undefined) {
+    into[call.outcome === 'degraded' ? 'degraded' : 'ok']++;
+  } else {
+    into.failed[failed] = (into.failed[failed] ?? 0) + 1;
     if (into.failures.length < 20) {
-      into.failures.push({ atMs: Math.round(scheduledAt), code: name, details: details ?? String(error) });
+      into.failures.push({ atMs: Math.round(scheduledAt), code: failed, details: call.reason ?? '' });
     }
   }
   into.latencies.push(performance.now() - started - scheduledAt);

@@ -4,12 +4,11 @@
  * scheduled time. A closed loop (send, wait, send) slows down with the
  * system and hides the very latency it should show (coordinated omission).
  */
-
-export type Outcome = 'ok' | 'degraded' | `error:${string}`;
+import { statusOfOutcome, type HomeOutcome } from '@demo/platform';
 
 /** What one request came back with: its outcome and, when it says, the replica that served recommendations. */
 export interface Result {
-  outcome: Outcome;
+  outcome: HomeOutcome;
   replica?: string | undefined;
   /** For a degraded answer, why: "CIRCUIT_OPEN: ...", "DEADLINE_EXCEEDED: ...". */
   reason?: string | undefined;
@@ -81,10 +80,8 @@ export function summarize(samples: readonly Sample[]): Summary {
   const latencies = samples.map((s) => s.latencyMs);
   const errorsByCode: Record<string, number> = {};
   for (const { outcome } of samples) {
-    if (outcome.startsWith('error:')) {
-      const code = outcome.slice('error:'.length);
-      errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
-    }
+    const code = statusOfOutcome(outcome);
+    if (code !== undefined) errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
   }
   const ok = samples.filter((s) => s.outcome === 'ok').length;
   const degraded = samples.filter((s) => s.outcome === 'degraded').length;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { envoyInstalled, startGateway, type GatewayProcess } from '@demo/gateway';
-import { createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
+import { bearerHeaders, createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
 import { freePorts, startService, type ServiceProcess } from '@demo/platform/testing';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { WatchUsersResponse__Output } from '@demo/platform/generated/demo/user/v1/WatchUsersResponse.js';
@@ -194,7 +194,7 @@ export async function runLongStreams(options: LongStreamOptions): Promise<LongSt
       const client = new AbortController();
       const reading = (async () => {
         const response = await fetch(`http://${gateway.address}/v1/users:watch?include_existing=true`, {
-          headers: { authorization: `Bearer ${restToken}` },
+          headers: bearerHeaders(restToken),
           signal: client.signal,
         });
         if (response.status !== 200 || !response.body)

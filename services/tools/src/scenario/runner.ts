@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos, mintToken, secretKey, toFaultMessage, unaryCall, type Fault } from '@demo/platform';
+import {
+  faultClient,
+  loadProtos,
+  mintToken,
+  secretKey,
+  unaryCall,
+  type Fault,
+  type LoadedProtos,
+} from '@demo/platform';
 import { scrapeMetric, type ServiceProcess } from '@demo/platform/testing';
 import { runOpenLoop } from '../load/open-loop.js';
 import { userHomeCaller } from '../load/user-home-caller.js';
@@ -157,7 +165,7 @@ function difference(before: CallCounts, after: CallCounts) {
   return { logical: after.logical - before.logical, attempts };
 }
 
-async function seedUser(system: LocalSystem, protos: ReturnType<typeof loadProtos>): Promise<string> {
+async function seedUser(system: LocalSystem, protos: LoadedProtos): Promise<string> {
   const client = new protos.demo.user.v1.UserService(system.user.address, grpc.credentials.createInsecure());
   try {
     const { response } = await unaryCall<{ user: { id: string } | null }>(
@@ -173,20 +181,15 @@ async function seedUser(system: LocalSystem, protos: ReturnType<typeof loadProto
 }
 
 /** Sets and clears faults through the second replica, the one the kill scenario leaves alive. */
-function faultControl(system: LocalSystem, protos: ReturnType<typeof loadProtos>, adminToken: string): FaultControl {
+function faultControl(system: LocalSystem, protos: LoadedProtos, adminToken: string): FaultControl {
   const change = async (fault: Fault) => {
     const replica = system.recommendations[1];
     if (!replica) throw new Error('no recommendation replica');
-    const client = new protos.demo.fault.v1.FaultService(replica.address, grpc.credentials.createInsecure());
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${adminToken}`);
+    const faults = faultClient(replica.address, { token: adminToken, protos });
     try {
-      await unaryCall(
-        (md, options, callback) => client.setFault({ fault: toFaultMessage(fault) }, md, options, callback),
-        { deadline: new Date(Date.now() + 5000), metadata },
-      );
+      await faults.set(fault);
     } finally {
-      client.close();
+      faults.close();
     }
   };
   return { set: change, clear: () => change({}) };

@@ -1,3 +1,4 @@
+import { bearerHeaders } from '@demo/platform';
 import type { Check } from '../check.js';
 
 interface ConsoleState {
@@ -67,14 +68,14 @@ export const consoleCheck: Check = {
 
       const refused = await request(`${base}/api/load`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.user}` },
+        headers: { 'content-type': 'application/json', ...bearerHeaders(tokens.user) },
         body: JSON.stringify({ rate: 10 }),
       });
       r.expect(refused.status === 403, `a user token started the load (HTTP ${refused.status})`);
       const setRate = (rate: number) =>
         request(`${base}/api/load`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.admin}` },
+          headers: { 'content-type': 'application/json', ...bearerHeaders(tokens.admin) },
           body: JSON.stringify({ rate }),
         });
       const started = await setRate(20);

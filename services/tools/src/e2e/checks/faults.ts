@@ -37,7 +37,7 @@ export const faultsCheck: Check = {
       try {
         const adopted = await newControl.get();
         r.figure('newPodFault', adopted.fault);
-        const delay = adopted.fault?.delay;
+        const delay = adopted.fault.delay;
         r.expect(
           delay?.delayMs === hangMs && delay.percentage === 100,
           `the new pod ${replaced.name} runs fault ${JSON.stringify(adopted.fault)}, not the hang`,
