@@ -34,6 +34,8 @@ COPY services/aggregator/package.json services/aggregator/
 COPY services/console/package.json services/console/
 COPY services/tools/package.json services/tools/
 COPY services/gateway/package.json services/gateway/
+COPY services/in-cluster-load/package.json services/in-cluster-load/
+COPY services/testkit/package.json services/testkit/
 # No install scripts: the compiler needs none, and the one dev package with
 # one (`node`, the Node.js binary the tests run on) is not used here.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
@@ -43,9 +45,8 @@ COPY services/platform/ services/platform/
 RUN node node_modules/typescript/bin/tsc --build services/platform
 
 # ---- <service>-build: each service compiled from its sources alone (its
-# data files stay out, so a data edit recompiles nothing). The aggregator and
-# the console reference the tools project (their tests use it), and tools the
-# gateway's, so tsc builds both for them.
+# data files stay out, so a data edit recompiles nothing), on the platform
+# alone: tests, the tools and the testkit are no part of an image.
 FROM build AS user-build
 COPY services/user/tsconfig.json services/user/
 COPY services/user/src/ services/user/src/
@@ -56,19 +57,12 @@ COPY services/recommendation/tsconfig.json services/recommendation/
 COPY services/recommendation/src/ services/recommendation/src/
 RUN node node_modules/typescript/bin/tsc --build services/recommendation
 
-# The sources the aggregator's and console's builds both need beside their own.
-FROM build AS tools-sources
-COPY services/gateway/tsconfig.json services/gateway/
-COPY services/gateway/src/ services/gateway/src/
-COPY services/tools/tsconfig.json services/tools/
-COPY services/tools/src/ services/tools/src/
-
-FROM tools-sources AS aggregator-build
+FROM build AS aggregator-build
 COPY services/aggregator/tsconfig.json services/aggregator/
 COPY services/aggregator/src/ services/aggregator/src/
 RUN node node_modules/typescript/bin/tsc --build services/aggregator
 
-FROM tools-sources AS console-build
+FROM build AS console-build
 COPY services/console/tsconfig.json services/console/
 COPY services/console/src/ services/console/src/
 COPY services/console/web/ services/console/web/

@@ -12,7 +12,10 @@ import {
   type DefenseClient,
   type DefenseSwitches,
 } from '@demo/platform';
-import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { freePort } from '@demo/testkit/ports';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import {
   clearFault,
   createUser,

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { scrapeMetric, waitFor } from '@demo/platform/testing';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { waitFor } from '@demo/testkit/wait';
 import {
   clearFault,
   createUser,

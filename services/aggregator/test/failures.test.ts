@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { waitFor } from '@demo/platform/testing';
+import { waitFor } from '@demo/testkit/wait';
 import { createUser, getUserHome, startLocalSystem, testToken, type LocalSystem } from './system.js';
 
 // These tests take replicas away, so they run on a system of their own, in order.

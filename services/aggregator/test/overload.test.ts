@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { scrapeMetric, waitFor } from '@demo/platform/testing';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { waitFor } from '@demo/testkit/wait';
 import { clearFault, createUser, getUserHome, setFault, startLocalSystem, testToken } from './system.js';
 
 test('past its admission limit the aggregator refuses the next call at once with RESOURCE_EXHAUSTED, counts it, and admits calls again once slots free', async () => {

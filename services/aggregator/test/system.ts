@@ -18,7 +18,7 @@ import {
 import {
   startLocalSystem as startToolsLocalSystem,
   type LocalSystem as ToolsLocalSystem,
-} from '@demo/tools/local-system';
+} from '@demo/testkit/local-system';
 import type { UserServiceClient } from '@demo/platform/generated/demo/user/v1/UserService.js';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 

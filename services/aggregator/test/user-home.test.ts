@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { scrapeMetric } from '@demo/platform/testing';
+import { scrapeMetric } from '@demo/testkit/metrics';
 import { createUser, getUserHome, startLocalSystem, testToken, type LocalSystem } from './system.js';
 
 let system: LocalSystem;

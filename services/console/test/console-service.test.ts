@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
-import { freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { freePort } from '@demo/testkit/ports';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const secret = 'console-service-test-secret-0123456789abcdef';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { envoyInstalled } from '@demo/gateway';
+import { envoyInstalled } from '@demo/testkit/envoy-process';
 import {
   faultClient,
   loadProtos,
@@ -20,10 +20,10 @@ import {
   secretKey,
   unaryCall,
 } from '@demo/platform';
-import { freePort } from '@demo/platform/testing';
-import { startLocalSystem, type LocalSystem } from '@demo/tools/local-system';
-import { startLocalJaeger, type LocalJaeger } from '@demo/tools/local-jaeger';
-import { startOtlpReceiver, type OtlpReceiver } from '@demo/tools/otlp-receiver';
+import { freePort } from '@demo/testkit/ports';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
+import { startLocalJaeger, type LocalJaeger } from '@demo/testkit/local-jaeger';
+import { startOtlpReceiver, type OtlpReceiver } from '@demo/testkit/otlp-receiver';
 
 const secret = 'console-test-secret-0123456789abcdef0123';
 const reports = fileURLToPath(new URL('../../../../reports/console/', import.meta.url));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envoyConfig, startGateway, validateConfig, type GatewayConfigOptions } from '../src/index.js';
+import { envoyConfig, type GatewayConfigOptions } from '../src/index.js';
+import { startGateway, validateConfig } from '@demo/testkit/envoy-process';
 
 const options: GatewayConfigOptions = {
   listen: { host: '127.0.0.1', port: 8081 },

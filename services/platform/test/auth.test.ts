@@ -11,7 +11,8 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { maxClockSkewSeconds, maxTokenLifetimeSeconds, mintToken, secretKey } from '../src/auth.js';
 import { unaryCall } from '../src/client.js';
 import type { GrpcServer, GrpcServerOptions } from '../src/server.js';
-import { checkHealth, waitFor } from '../src/testing.js';
+import { checkHealth } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
 import {
   capturedLogger,

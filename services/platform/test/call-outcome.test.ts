@@ -5,7 +5,8 @@ import { connect, constants as http2, type IncomingHttpHeaders } from 'node:http
 import * as grpc from '@grpc/grpc-js';
 import { createMetricsRegistry } from '../src/metrics.js';
 import { unaryCall } from '../src/client.js';
-import { parseMetrics, waitFor } from '../src/testing.js';
+import { parseMetrics } from '@demo/testkit/metrics';
+import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
 import {
   capturedLogger,

@@ -14,7 +14,9 @@ import {
   type Fault,
   type Role,
 } from '@demo/platform';
-import { checkHealth, freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { checkHealth, startService, type ServiceProcess } from '@demo/testkit/processes';
+import { freePort } from '@demo/testkit/ports';
+import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, unaryCall } from '@demo/platform';
-import { startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
 import type { StreamRecommendationsResponse__Output } from '@demo/platform/generated/demo/recommendation/v1/StreamRecommendationsResponse.js';
 

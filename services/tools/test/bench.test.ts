@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runToExit } from '@demo/platform/testing';
+import { runToExit } from '@demo/testkit/processes';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // it must measure with ghz, closed loop and at a constant rate, read the
 // services' CPU, and write its table, targets, footprint (the control room's
 // too), the admission limit under overload and its report.
-const runner = fileURLToPath(new URL('../src/bench/run.js', import.meta.url));
+const runner = fileURLToPath(new URL('../src/bench/main.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** The cells of each row of the first table whose header starts with `| ${first} |`. */

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { clusterForwards } from '../src/cluster/forwards.js';
+import { clusterForwards } from '../src/port-forward/forwards.js';
 import { namespace as defaultNamespace, type KubernetesObject } from '../src/cluster/manifests.js';
-import { localConsolePorts, localPorts } from '../src/local-dev.js';
+import { localConsolePorts, localPorts } from '@demo/testkit/local-dev';
 import { paths, makeVariable, repoRoot } from '../src/cluster/toolchain.js';
 import {
   chartSets,

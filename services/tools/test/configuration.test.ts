@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runToExit } from '@demo/platform/testing';
-import { serviceEntry } from '../src/entrypoints.js';
+import { runToExit } from '@demo/testkit/processes';
+import { serviceEntry } from '@demo/testkit/entrypoints';
 
 /** Starts a service with `env` and returns how it ended: code and stderr. */
 const runWith = (entry: string, env: Record<string, string>) =>

@@ -9,15 +9,15 @@ import { parse, parseAllDocuments } from 'yaml';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
 import { innerLoopMarker, writeBenchPart, writeInnerLoopPart } from '../src/benchmarks-file.js';
 import { readmeClusterBlock } from '../src/e2e/checks/readme.js';
-import { copyCheckout, editFile } from '../src/e2e/dev/checkout.js';
-import { startRegistry } from '../src/e2e/dev/registry.js';
+import { copyCheckout, editFile } from '../src/e2e-dev/checkout.js';
+import { startRegistry } from '../src/e2e-dev/registry.js';
 import {
   isBuildFailure,
   isUnusedImageWarning,
   parseForward,
   parseStabilized,
   SkaffoldOutput,
-} from '../src/e2e/dev/skaffold-output.js';
+} from '../src/e2e-dev/skaffold-output.js';
 
 // The parts of `make e2e-dev` that need no cluster: reading skaffold's
 // output, the registry, the checkout copy. The loop itself runs in CI
@@ -231,7 +231,7 @@ test(
       assert.deepEqual(changed(afterData, afterUser), ['user']);
       append('services/user/test/users.test.ts', '// a test is not in the image\n');
       assert.deepEqual(changed(afterUser, tags()), [], 'a test is no input of any image');
-      append('services/tools/src/mint-token.ts', '// edited\n');
+      append('services/tools/src/token/main.ts', '// edited\n');
       const afterTools = tags();
       assert.deepEqual(
         changed(afterUser, afterTools),

@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, tracingFromEnv, type GatewayProcess } from '@demo/gateway';
-import { freePort, waitFor } from '@demo/platform/testing';
-import { startOtlpReceiver, type OtlpReceiver } from '../src/otlp-receiver.js';
+import { startGateway, type GatewayProcess } from '@demo/testkit/envoy-process';
+import { tracingFromEnv } from '@demo/gateway';
+import { freePort } from '@demo/testkit/ports';
+import { waitFor } from '@demo/testkit/wait';
+import { startOtlpReceiver, type OtlpReceiver } from '@demo/testkit/otlp-receiver';
 
 let receiver: OtlpReceiver;
 const gateways: GatewayProcess[] = [];

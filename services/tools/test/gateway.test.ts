@@ -12,9 +12,9 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
 import { descriptorSetPath } from '@demo/gateway';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
-import { waitFor } from '@demo/platform/testing';
-import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
+import { waitFor } from '@demo/testkit/wait';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@demo/testkit/otlp-receiver';
 
 const jwtSecret = 'gateway-test-secret-0123456789abcdef0123456789';
 // Short, so that the deadline test ends soon; every other call takes milliseconds.

@@ -5,10 +5,10 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@demo/platform/testing';
-import { envoyInstalled } from '@demo/gateway';
-import { localConsolePorts, localGatewayPorts, localPorts } from '../src/local-dev.js';
-import { jaegerBinary } from '../src/local-jaeger.js';
+import { waitFor } from '@demo/testkit/wait';
+import { envoyInstalled } from '@demo/testkit/envoy-process';
+import { localConsolePorts, localGatewayPorts, localPorts } from '@demo/testkit/local-dev';
+import { jaegerBinary } from '@demo/testkit/local-jaeger';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
 // README's grpcurl commands against it, then Ctrl-C.
@@ -20,7 +20,7 @@ let output = '';
 
 before(async () => {
   assert.ok(existsSync(`${grpcurlDir}/grpcurl`), 'grpcurl is missing: run make install');
-  launcher = spawn(process.execPath, [`${root}services/tools/dist/src/run-local.js`], {
+  launcher = spawn(process.execPath, [`${root}services/tools/dist/src/run/main.js`], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@
 // defaults. `make soak` holds them for minutes with the real settings.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLongStreams, streamProblem } from '../src/long-streams/long-streams.js';
+import { runLongStreams, streamProblem } from '../src/soak/long-streams.js';
 
 const connectionAgeMs = 500;
 const keepaliveTimeMs = 1000;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, maxMetadataBytes } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/platform/testing';
-import { serviceEntry } from '../src/entrypoints.js';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { serviceEntry } from '@demo/testkit/entrypoints';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
 
 const run = promisify(execFile);

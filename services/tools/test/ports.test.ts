@@ -3,9 +3,10 @@
 // test talk to whoever holds that port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, freePorts, startService } from '@demo/platform/testing';
-import { serviceEntry } from '../src/entrypoints.js';
-import { startLocalSystem } from '../src/local-system.js';
+import { freePort, freePorts } from '@demo/testkit/ports';
+import { startService } from '@demo/testkit/processes';
+import { serviceEntry } from '@demo/testkit/entrypoints';
+import { startLocalSystem } from '@demo/testkit/local-system';
 
 test('freePort never hands out the same port twice: 200 calls, 200 ports', async () => {
   const ports: number[] = [];

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, unaryCall } from '@demo/platform';
-import { checkHealth, freePort, startService, waitFor } from '@demo/platform/testing';
+import { checkHealth, startService } from '@demo/testkit/processes';
+import { freePort } from '@demo/testkit/ports';
+import { waitFor } from '@demo/testkit/wait';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import { helmTemplate, objectKey, parseObjects } from '../src/cluster/manifests.js';
-import { serviceEntry } from '../src/entrypoints.js';
+import { serviceEntry } from '@demo/testkit/entrypoints';
 
 /** The redis-server arguments of the chart's Redis container. */
 function chartRedisArgs(): string[] {

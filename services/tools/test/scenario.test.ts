@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runToExit } from '@demo/platform/testing';
+import { runToExit } from '@demo/testkit/processes';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 // A short run of `make scenario` (the full one is a benchmark): the hung
 // recommendation scenario at a low rate, defenses on and off.
-const runner = fileURLToPath(new URL('../src/scenario/run.js', import.meta.url));
+const runner = fileURLToPath(new URL('../src/scenario/main.js', import.meta.url));
 
 test('the scenario runner writes a report that shows the hung dependency contained with defenses on and cascading with them off', async () => {
   const reportDir = mkdtempSync(join(tmpdir(), 'scenario-report-'));

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { faultClient, homeClient, loadProtos, mintToken, secretKey, unaryCall, type Fault } from '@demo/platform';
-import { scrapeMetric, startRedis, waitFor, type RedisProcess } from '@demo/platform/testing';
-import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
-import { startPrometheus, type PrometheusServer } from './prometheus.js';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { startRedis, type RedisProcess } from '@demo/testkit/redis';
+import { waitFor } from '@demo/testkit/wait';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@demo/testkit/otlp-receiver';
+import { startPrometheus, type PrometheusServer } from '@demo/testkit/prometheus';
 
 // The three real services export to a real OTLP receiver and are scraped by
 // a real Prometheus; the test plays a traced client by sending its own
@@ -271,8 +273,8 @@ test('Prometheus scrapes grpc_server_handled_total from every service, and a lat
 });
 
 test('SIGTERM exports the spans of finished calls before the process exits, long before the batch would have gone', async () => {
-  const { startService } = await import('@demo/platform/testing');
-  const { serviceEntry } = await import('../src/entrypoints.js');
+  const { startService } = await import('@demo/testkit/processes');
+  const { serviceEntry } = await import('@demo/testkit/entrypoints');
   // The default 5 s batch delay: without the flush at shutdown this span would be lost.
   const recommendation = await startService({
     name: 'recommendation-flush',

@@ -8,7 +8,9 @@ import { connect, type Socket } from 'node:net';
 
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { connectInspector, startService, waitFor, type Inspector, type ServiceProcess } from '@demo/platform/testing';
+import { connectInspector, type Inspector } from '@demo/testkit/inspector';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 
 /** Open file descriptors of a process, as the kernel counts them. */

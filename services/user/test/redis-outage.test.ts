@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { checkHealth, freePort, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { checkHealth, startService, type ServiceProcess } from '@demo/testkit/processes';
+import { freePort } from '@demo/testkit/ports';
+import { waitFor } from '@demo/testkit/wait';
 import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 
 /**

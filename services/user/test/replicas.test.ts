@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { startRedis, startService, waitFor, type RedisProcess, type ServiceProcess } from '@demo/platform/testing';
+import { startRedis, type RedisProcess } from '@demo/testkit/redis';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import { UserClient, uniqueEmail, userEventsChannel, userServiceEntry } from './user-client.js';
 
 describe('two user replicas sharing one Redis', () => {

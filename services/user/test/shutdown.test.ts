@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { startService, waitFor } from '@demo/platform/testing';
+import { startService } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
 import { UserClient, uniqueEmail, userServiceEntry } from './user-client.js';
 
 describe('shutting a user process down', () => {

@@ -11,10 +11,13 @@ import {
   unaryCall,
   type SecretKey,
 } from '@demo/platform';
-import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
-import { startLocalSystem, type LocalSystem } from '../local-system.js';
+import { freePort } from '@demo/testkit/ports';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { waitFor } from '@demo/testkit/wait';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { userHomeCaller } from '../load/user-home-caller.js';
-import { serviceEntry } from '../entrypoints.js';
+import { serviceEntry } from '@demo/testkit/entrypoints';
 import type { GhzTarget } from './ghz.js';
 
 /** A running case: what ghz calls, and every process whose CPU a call costs. */

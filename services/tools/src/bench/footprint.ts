@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { scrapeMetric } from '@demo/platform/testing';
+import { scrapeMetric } from '@demo/testkit/metrics';
 import type { ControlRoom, Target } from './cases.js';
 import { runFixedRate, type GhzPlacement } from './ghz.js';
 import { cpuSeconds, rssKb } from './proc.js';

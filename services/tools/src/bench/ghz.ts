@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { percentile } from '../load/open-loop.js';
+import { percentile } from '@demo/testkit/open-loop';
 import { cpuSeconds } from './proc.js';
 
 const ghzPath = fileURLToPath(new URL('../../../../../.tools/bin/ghz', import.meta.url));

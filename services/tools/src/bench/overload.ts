@@ -6,9 +6,9 @@
 // the capacity measured on either side of it; the median over the rounds
 // is reported. Every phase is bounded in calls and in time.
 import { mintToken, secretKey, type HomeOutcome } from '@demo/platform';
-import { scrapeMetric } from '@demo/platform/testing';
-import { startLocalSystem } from '../local-system.js';
-import { percentile, runOpenLoop } from '../load/open-loop.js';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { startLocalSystem } from '@demo/testkit/local-system';
+import { percentile, runOpenLoop } from '@demo/testkit/open-loop';
 import { userHomeCaller } from '../load/user-home-caller.js';
 import { createBenchUser, pinned, type CaseContext } from './cases.js';
 

@@ -1,7 +1,7 @@
 // BENCHMARKS.md from what `make bench` measured: the table, how each
 // column is measured, the targets with their figures, the footprint and
 // (with PROFILE=1) where the CPU went.
-import { formatMs } from '../load/open-loop.js';
+import { formatMs } from '@demo/testkit/open-loop';
 import type { ConsoleFootprint, Footprint, ProcessFootprint } from './footprint.js';
 import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
 import { overloadGoodput, overloadHolds, type OverloadResult } from './overload.js';

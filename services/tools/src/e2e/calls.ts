@@ -13,7 +13,7 @@ import {
   type HomeCall as PlatformHomeCall,
   type HomeClient,
 } from '@demo/platform';
-import { percentile, runOpenLoop, type Result } from '../load/open-loop.js';
+import { percentile, runOpenLoop, type Result } from '@demo/testkit/open-loop';
 
 export async function tokenFor(jwtSecret: string, role: 'user' | 'admin'): Promise<string> {
   return mintToken({ key: secretKey(jwtSecret), subject: `e2e-${role}`, role, ttlSeconds: 3600 });

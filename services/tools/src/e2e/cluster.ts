@@ -2,7 +2,7 @@
  * The namespace under test, through kubectl: its pods, waits with a bound
  * that say what they waited for, exec into a pod, port-forwards.
  */
-import { waitFor } from '@demo/platform/testing';
+import { waitFor } from '@demo/testkit/wait';
 import { portForward, run, type CommandResult, type PortForward, type Programs } from './commands.js';
 
 export interface Pod {

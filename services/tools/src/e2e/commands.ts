@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@demo/platform/testing';
+import { freePort } from '@demo/testkit/ports';
 import { paths, repoRoot } from '../cluster/toolchain.js';
 
 export interface CommandResult {

@@ -1,5 +1,5 @@
 import { homeClient } from '@demo/platform';
-import type { Result } from './open-loop.js';
+import type { Result } from '@demo/testkit/open-loop';
 
 /**
  * Calls GetUserHome the way a front end would (the platform's homeClient: a

@@ -1,4 +1,4 @@
-import { summarize, type Sample, type Summary } from '../load/open-loop.js';
+import { summarize, type Sample, type Summary } from '@demo/testkit/open-loop';
 
 export type Mode = 'on' | 'off';
 export type PhaseName = 'baseline' | 'fault' | 'recovery';

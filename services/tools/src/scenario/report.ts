@@ -1,4 +1,4 @@
-import { formatMs, summarize, type Sample } from '../load/open-loop.js';
+import { formatMs, summarize, type Sample } from '@demo/testkit/open-loop';
 import { checks, phaseNames, phaseSummaries, type RunRecord } from './analysis.js';
 
 const modeTitle = { on: 'defenses on', off: 'defenses off' } as const;

@@ -9,10 +9,11 @@ import {
   type Fault,
   type LoadedProtos,
 } from '@demo/platform';
-import { scrapeMetric, type ServiceProcess } from '@demo/platform/testing';
-import { runOpenLoop } from '../load/open-loop.js';
+import { scrapeMetric } from '@demo/testkit/metrics';
+import { type ServiceProcess } from '@demo/testkit/processes';
+import { runOpenLoop } from '@demo/testkit/open-loop';
 import { userHomeCaller } from '../load/user-home-caller.js';
-import { startLocalSystem, type LocalSystem } from '../local-system.js';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { phaseNames, type BreakerPoint, type Mode, type PhaseName, type RunRecord } from './analysis.js';
 import type { FaultControl, Scenario } from './scenarios.js';
 

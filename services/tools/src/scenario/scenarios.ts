@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { LocalSystem } from '../local-system.js';
+import type { LocalSystem } from '@demo/testkit/local-system';
 import type { Fault } from '@demo/platform';
 
 /** What a scenario does at the start of its fault phase and of its recovery phase. */

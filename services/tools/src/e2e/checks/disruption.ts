@@ -7,7 +7,7 @@ import { mebibytes, type PodUsage } from '../resources.js';
 import { idleScript, testPodManifest } from '../test-pods.js';
 
 /** The compiled in-cluster load script, beside this file's directory once built. */
-const loadScript = fileURLToPath(new URL('../in-cluster-load.js', import.meta.url));
+const loadScript = fileURLToPath(new URL('../../../../../in-cluster-load/dist/src/main.js', import.meta.url));
 const rate = 50;
 
 interface PhaseSummary {

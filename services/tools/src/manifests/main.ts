@@ -2,8 +2,8 @@
 // removes any file under k8s/base or k8s/overlays that it did not write.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { renderManifests } from './manifests.js';
-import { paths } from './toolchain.js';
+import { renderManifests } from '../cluster/manifests.js';
+import { paths } from '../cluster/toolchain.js';
 
 const files = renderManifests();
 for (const [path, content] of files) {

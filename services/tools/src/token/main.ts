@@ -4,7 +4,7 @@
 // works in a shell. Signs with JWT_SECRET, or the local development secret.
 import { z } from 'zod';
 import { loadConfigOrExit, maxTokenLifetimeSeconds, mintToken, secretKey, jwtSecret } from '@demo/platform';
-import { localDevJwtSecret } from './local-dev.js';
+import { localDevJwtSecret } from '@demo/testkit/local-dev';
 
 const config = loadConfigOrExit(
   z.object({

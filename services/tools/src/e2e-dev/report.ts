@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckReport } from '../check.js';
+import type { CheckReport } from '../e2e/check.js';
 
 export interface DevReport {
   startedAt: string;

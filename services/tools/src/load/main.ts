@@ -3,9 +3,9 @@
 //   make load RATE=100 DURATION=30 TARGET=127.0.0.1:50051
 import { z } from 'zod';
 import { grpcTarget, jwtSecret, loadConfigOrExit, mintToken, secretKey } from '@demo/platform';
-import { localDevJwtSecret } from './local-dev.js';
-import { formatMs, runOpenLoop, summarize, type Sample } from './load/open-loop.js';
-import { userHomeCaller } from './load/user-home-caller.js';
+import { localDevJwtSecret } from '@demo/testkit/local-dev';
+import { formatMs, runOpenLoop, summarize, type Sample } from '@demo/testkit/open-loop';
+import { userHomeCaller } from './user-home-caller.js';
 
 const config = loadConfigOrExit(
   z.object({

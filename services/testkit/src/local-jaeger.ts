@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, constants } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@demo/platform/testing';
+import { waitFor } from './wait.js';
 import { localJaegerPorts } from './local-dev.js';
 
 export const jaegerBinary =

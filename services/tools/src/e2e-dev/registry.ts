@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@demo/platform/testing';
+import { freePort } from '@demo/testkit/ports';
 
 export interface Registry {
   port: number;

@@ -1,19 +1,16 @@
 /**
- * Helpers for tests that cross a process boundary: start a real service
- * process, wait for it to report SERVING over grpc.health.v1, stop it with a
- * signal; start a real redis-server. Every wait polls a condition and gives
- * up after a bounded time.
+ * Real processes for tests that cross a process boundary: start a service
+ * as its image does, learn its ports from its own log lines, wait for it to
+ * report SERVING over grpc.health.v1, stop it with a signal; run a program
+ * to its exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { GiveUp, waitFor } from './wait.js';
 
 export interface ServiceProcess {
   readonly name: string;
@@ -28,38 +25,6 @@ export interface ServiceProcess {
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   readonly exited: Promise<number | null>;
-}
-
-/** Thrown by a probe to stop waiting at once (the awaited thing can no longer happen). */
-export class GiveUp extends Error {
-  override name = 'GiveUp';
-}
-
-/**
- * Polls `probe` every `everyMs` (50) until it returns a value, failing after
- * `timeoutMs`. A probe that throws means "not yet", except with GiveUp.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-  everyMs = 50,
-): Promise<T> {
-  const giveUp = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp) throw error;
-      lastError = error;
-    }
-    if (Date.now() > giveUp) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 interface HealthClient extends grpc.Client {
@@ -91,7 +56,9 @@ export async function checkHealth(address: string, service = ''): Promise<string
 }
 
 /** Services run as in their image: with the telemetry preload before their main module. */
-export const telemetryPreload = fileURLToPath(new URL('./telemetry/preload.js', import.meta.url));
+export const telemetryPreload = fileURLToPath(
+  new URL('../../../platform/dist/src/telemetry/preload.js', import.meta.url),
+);
 
 /**
  * Starts `node --import=<telemetry preload> <entry>` with `env` (GRPC_PORT and METRICS_PORT default to 0,
@@ -240,115 +207,6 @@ function baseEnv(): Record<string, string> {
 }
 
 /**
- * Every port freePort or freePorts has handed out in this process. A port is
- * released (closed) before the caller's process binds it, so the kernel may
- * hand the same one to the next bind on port 0: two replicas given one port,
- * one of them failing to bind while the other answers for both. So a port
- * handed out once is never handed out again.
- */
-const handedOut = new Set<number>();
-
-/** A free loopback port, never one this process has been given before. */
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
-  if (port === undefined) throw new Error('no port');
-  return port;
-}
-
-/**
- * `count` distinct free loopback ports, none handed out before in this
- * process. Each is held open until all are picked, so the kernel cannot give
- * one of them twice; a port handed out earlier is held too while picking, so
- * it is not offered again either.
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const held: Server[] = [];
-  const picked: number[] = [];
-  try {
-    while (picked.length < count) {
-      const server = createServer();
-      held.push(server);
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('no port');
-      if (held.length > count + 1000) throw new Error(`no ${count} fresh ports after ${held.length} tries`);
-      if (handedOut.has(address.port)) continue;
-      handedOut.add(address.port);
-      picked.push(address.port);
-    }
-  } finally {
-    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-  return picked;
-}
-
-export interface RedisProcess {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** A real redis-server on loopback, no persistence, in a scratch directory. */
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = once(child, 'exit');
-  await waitFor('redis-server to accept connections', () => {
-    if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
-    return output.includes('Ready to accept connections') ? true : undefined;
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
-
-/** One sample of Prometheus text exposition: `name{labels} value`. */
-export interface MetricSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses Prometheus text exposition (comments and exemplars skipped). */
-export function parseMetrics(text: string): MetricSample[] {
-  const samples: MetricSample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*?)\})?\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1] ?? ''] = pair[2] ?? '';
-    }
-    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The sum of every sample of `name` whose labels include `labels`, scraped from /metrics on `port`. */
-export async function scrapeMetric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
-  return parseMetrics(await response.text())
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v))
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
-
-/**
  * Runs `node <entry>` with only PATH and `env`, to its exit, killing it after
  * `timeoutMs`; resolves with the exit code, stdout and stderr together, and
  * stderr alone.
@@ -373,66 +231,4 @@ export async function runToExit(
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(killer);
   return { code, output, stderr };
-}
-
-/** The Chrome DevTools Protocol of a process started with --inspect, over its WebSocket. */
-export interface Inspector {
-  /** A full, blocking garbage collection (HeapProfiler.collectGarbage). */
-  collectGarbage(): Promise<void>;
-  /** The V8 heap in use, in bytes (Runtime.getHeapUsage). */
-  heapUsed(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/**
- * Connects to the inspector of `service`, which must have been started with
- * NODE_OPTIONS=--inspect=127.0.0.1:0: its WebSocket address is in the
- * "Debugger listening on ws://…" line on stderr.
- */
-export async function connectInspector(service: ServiceProcess): Promise<Inspector> {
-  const url = await waitFor(`${service.name} to open its inspector`, () => {
-    if (service.child.exitCode !== null) throw new GiveUp(`${service.name} exited`);
-    return /Debugger listening on (ws:\/\/\S+)/.exec(service.stderr.join(''))?.[1];
-  });
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${url}`)), {
-      once: true,
-    });
-  });
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
-  socket.addEventListener('message', (event: MessageEvent) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
-    const waiting = message.id === undefined ? undefined : pending.get(message.id);
-    if (!waiting || message.id === undefined) return;
-    pending.delete(message.id);
-    if (message.error) waiting.reject(new Error(message.error.message));
-    else waiting.resolve(message.result);
-  });
-  socket.addEventListener('close', () => {
-    for (const waiting of pending.values()) waiting.reject(new Error('the inspector connection closed'));
-    pending.clear();
-  });
-  const send = (method: string) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      socket.send(JSON.stringify({ id, method }));
-    });
-  return {
-    async collectGarbage() {
-      await send('HeapProfiler.collectGarbage');
-    },
-    async heapUsed() {
-      return ((await send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
-    },
-    async close() {
-      if (socket.readyState === WebSocket.CLOSED) return;
-      const closed = new Promise((resolve) => socket.addEventListener('close', resolve, { once: true }));
-      socket.close();
-      await closed;
-    },
-  };
 }

@@ -6,8 +6,11 @@
  * the gateway (Envoy: REST/JSON in front of the services).
  * `make run`, the scenario runner and the system tests all start it from here.
  */
-import { startGateway, tracingFromEnv, type GatewayProcess } from '@demo/gateway';
-import { freePort, freePorts, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
+import { startGateway, type GatewayProcess } from './envoy-process.js';
+import { tracingFromEnv } from '@demo/gateway';
+import { freePort, freePorts } from './ports.js';
+import { startService, type ServiceProcess } from './processes.js';
+import { waitFor } from './wait.js';
 import { serviceEntry } from './entrypoints.js';
 
 export type LocalServiceName = 'user' | 'recommendation-a' | 'recommendation-b' | 'aggregator' | 'console';

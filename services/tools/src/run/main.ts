@@ -3,7 +3,7 @@
 // SERVING, seeds a few users, prints a token and grpcurl commands, and stops
 // every process on Ctrl-C.
 import * as grpc from '@grpc/grpc-js';
-import { envoyInstalled } from '@demo/gateway';
+import { envoyInstalled } from '@demo/testkit/envoy-process';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
 import {
   localConsolePorts,
@@ -11,9 +11,9 @@ import {
   localGatewayCorsOrigins,
   localGatewayPorts,
   localPorts,
-} from './local-dev.js';
-import { startLocalJaeger } from './local-jaeger.js';
-import { startLocalSystem, type LocalServiceName, type LocalSystem } from './local-system.js';
+} from '@demo/testkit/local-dev';
+import { startLocalJaeger } from '@demo/testkit/local-jaeger';
+import { startLocalSystem, type LocalServiceName, type LocalSystem } from '@demo/testkit/local-system';
 
 const colors: Record<LocalServiceName, number> = {
   aggregator: 35,

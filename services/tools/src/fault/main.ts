@@ -19,7 +19,7 @@ import {
   secretKey,
   validateFault,
 } from '@demo/platform';
-import { localDevJwtSecret } from './local-dev.js';
+import { localDevJwtSecret } from '@demo/testkit/local-dev';
 
 const hangMs = 4 * 3600 * 1000;
 const config = loadConfigOrExit(
