@@ -1,6 +1,18 @@
 // @ts-check
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// The in-cluster load runs in a pod with the aggregator image's node_modules:
+// it may import Node's own modules, its own files and the dependencies its
+// package.json declares (which that image holds), nothing else.
+const inClusterLoad = JSON.parse(
+  readFileSync(new URL('services/in-cluster-load/package.json', import.meta.url), 'utf8'),
+);
+const inClusterLoadDependencies = Object.keys(inClusterLoad.dependencies);
+const escapeRegExp = (/** @type {string} */ text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Any specifier but node:*, a relative one, or one of those dependencies (or a path inside it). */
+const notInClusterLoadDependency = `^(?!node:|\\.|(?:${inClusterLoadDependencies.map(escapeRegExp).join('|')})(?:/|$))`;
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'services/platform/src/generated/**', '.tools/**', 'reports/**'] },
@@ -22,6 +34,22 @@ export default tseslint.config(
         {
           allowForKnownSafeCalls: [
             { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['services/in-cluster-load/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: notInClusterLoadDependency,
+              message: `the in-cluster load runs with the aggregator image's node_modules: it imports only Node's modules and the dependencies in services/in-cluster-load/package.json (${inClusterLoadDependencies.join(', ')})`,
+            },
           ],
         },
       ],

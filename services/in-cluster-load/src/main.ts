@@ -5,8 +5,10 @@
  * through a port-forward that would die with the one pod it enters.
  *
  * `make e2e` runs this compiled file with the aggregator image's Node and
- * node_modules (`kubectl exec -i`), so it may import only what that image
- * has: @demo/platform (whose homeClient makes the calls) and its dependencies. Each line on stdin names the phase
+ * node_modules (`kubectl exec -i`), so it imports only the dependencies in
+ * its package.json, which that image has (@demo/platform, whose homeClient
+ * makes the calls): eslint.config.js refuses any other import here. Each
+ * line on stdin names the phase
  * that calls sent from then on belong to; the end of stdin (or MAX_SECONDS)
  * stops the load, and one JSON line on stdout tells, per phase, every
  * outcome and every failed call's status.

@@ -6,8 +6,8 @@ import { helmInstall } from '../deploy.js';
 import { mebibytes, type PodUsage } from '../resources.js';
 import { idleScript, testPodManifest } from '../test-pods.js';
 
-/** The compiled in-cluster load script, beside this file's directory once built. */
-const loadScript = fileURLToPath(new URL('../../../../../in-cluster-load/dist/src/main.js', import.meta.url));
+/** The in-cluster load (services/in-cluster-load), compiled: one file, shipped to the pod in a ConfigMap. */
+const loadScript = fileURLToPath(import.meta.resolve('@demo/in-cluster-load'));
 const rate = 50;
 
 interface PhaseSummary {
