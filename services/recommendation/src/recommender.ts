@@ -1,4 +1,4 @@
-import { InvalidArgumentError, parseUserId, recommendationLimit, resolveRecommendationLimit } from '@demo/platform';
+import { InvalidArgumentError, parseUserId, resolveRecommendationLimit } from '@demo/platform';
 import type { Recommendation__Output } from '@demo/platform/generated/demo/recommendation/v1/Recommendation.js';
 
 export interface Product {
@@ -9,8 +9,6 @@ export interface Product {
 
 export type Recommendation = Recommendation__Output;
 
-export const defaultLimit = recommendationLimit.default;
-export const maxLimit = recommendationLimit.max;
 /** How many recent views shape the recommendations in a stream. */
 export const viewsRemembered = 20;
 

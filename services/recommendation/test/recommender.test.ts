@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidArgumentError } from '@demo/platform';
+import { InvalidArgumentError, recommendationLimit } from '@demo/platform';
 import { loadCatalog } from '../src/catalog.js';
-import { defaultLimit, maxLimit, Recommender } from '../src/recommender.js';
+import { Recommender } from '../src/recommender.js';
 
 const recommender = new Recommender(await loadCatalog());
 
@@ -24,10 +24,10 @@ test('recommendations are the same for the same user every time, and differ betw
 });
 
 test('limit 0 means the default and anything outside 0..50 is refused', () => {
-  assert.equal(recommender.recommend('1', { limit: 0 }).length, defaultLimit);
-  assert.equal(recommender.recommend('1', { limit: maxLimit }).length, maxLimit);
+  assert.equal(recommender.recommend('1', { limit: 0 }).length, recommendationLimit.default);
+  assert.equal(recommender.recommend('1', { limit: recommendationLimit.max }).length, recommendationLimit.max);
   assert.throws(() => recommender.recommend('1', { limit: -1 }), InvalidArgumentError);
-  assert.throws(() => recommender.recommend('1', { limit: maxLimit + 1 }), InvalidArgumentError);
+  assert.throws(() => recommender.recommend('1', { limit: recommendationLimit.max + 1 }), InvalidArgumentError);
 });
 
 test('a user id that is not a positive integer is refused', () => {
