@@ -27,13 +27,19 @@ const rate = Number(env('RATE', '50'));
 const maxSeconds = Number(env('MAX_SECONDS', '600'));
 const deadlineMs = Number(env('DEADLINE_MS', '2000'));
 
-interface Phase {
+/** What the JSON line on stdout tells of one phase (make e2e reads it). */
+export interface PhaseSummary {
   sent: number;
   ok: number;
   degraded: number;
   failed: Record<string, number>;
   /** The first few failures, when and why, for the report. */
   failures: { atMs: number; code: string; details: string }[];
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+interface Phase extends Omit<PhaseSummary, 'p50Ms' | 'p99Ms'> {
   latencies: number[];
 }
 
@@ -95,7 +101,7 @@ const percentileOf = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
 };
-const summary = Object.fromEntries(
+const summary: Record<string, PhaseSummary> = Object.fromEntries(
   [...phases].map(([name, { latencies, ...counts }]) => [
     name,
     { ...counts, p50Ms: percentileOf(latencies, 50), p99Ms: percentileOf(latencies, 99) },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { PhaseSummary } from '@demo/in-cluster-load';
 import type { Check, CheckRecorder, E2eContext } from '../check.js';
 import { helmInstall } from '../deploy.js';
 import { mebibytes, type PodUsage } from '../resources.js';
@@ -9,16 +10,6 @@ import { idleScript, testPodManifest } from '../test-pods.js';
 /** The in-cluster load (services/in-cluster-load), compiled: one file, shipped to the pod in a ConfigMap. */
 const loadScript = fileURLToPath(import.meta.resolve('@demo/in-cluster-load'));
 const rate = 50;
-
-interface PhaseSummary {
-  sent: number;
-  ok: number;
-  degraded: number;
-  failed: Record<string, number>;
-  failures: { atMs: number; code: string; details: string }[];
-  p50Ms: number | null;
-  p99Ms: number | null;
-}
 
 function loadPod(context: E2eContext): string {
   return testPodManifest({
