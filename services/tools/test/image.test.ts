@@ -180,6 +180,13 @@ test('the image holds production dependencies only, the protos, and no tests or 
   }
   assert.ok(!present('services/aggregator/src/main.ts'), 'no TypeScript sources');
   assert.ok(!present('services/aggregator/dist/test/aggregator.test.js'), 'no compiled tests');
+  for (const workspace of ['testkit', 'tools', 'in-cluster-load', 'gateway']) {
+    assert.ok(
+      !present(`node_modules/@demo/${workspace}/package.json`),
+      `no @demo/${workspace}: nothing in the image uses it`,
+    );
+    assert.ok(!present(`services/${workspace}/dist`), `no compiled ${workspace}`);
+  }
 });
 
 test('every metric the Grafana dashboard queries is one the services export', async () => {
