@@ -3,6 +3,8 @@
 // services, called as curl would call it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { openapiDocumentPath } from '@demo/gateway';
 import { mintToken, secretKey } from '@demo/platform';
 import { waitFor } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
@@ -78,6 +80,16 @@ async function userServiceRequests(): Promise<number> {
   const response = await fetch(`http://${gateway.adminAddress}/stats?filter=^cluster\\.user\\.upstream_rq_total$`);
   const match = /: (\d+)/.exec(await response.text());
   return Number(match?.[1] ?? 0);
+}
+
+/** Calls the gateway has sent to any service so far (Envoy's counters): a call that got there was routed. */
+async function upstreamRequests(): Promise<number> {
+  const gateway = system.gateway;
+  assert.ok(gateway);
+  const response = await fetch(
+    `http://${gateway.adminAddress}/stats?filter=^cluster\\.(aggregator|user|recommendation)\\.upstream_rq_total$`,
+  );
+  return [...(await response.text()).matchAll(/: (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 /** A google.rpc.Status body with the HTTP status DESIGN.md gives its code. */
@@ -441,4 +453,84 @@ test('oversized headers are answered by the gateway at once, 300 at a time too, 
   assert.equal(await userServiceRequests(), before, 'none reached the user service');
   const user = await createUser();
   assert.equal((await rest('GET', `/v1/users/${user.id}`)).status, 200);
+});
+
+test('GET /openapi.json answers without a token with the committed document, as application/json', async () => {
+  const response = await fetch(`${base}/openapi.json`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'application/json');
+  assert.equal(await response.text(), readFileSync(openapiDocumentPath, 'utf8'));
+});
+
+interface DocumentedOperation {
+  parameters?: { name: string; in: string; type?: string; format?: string }[];
+}
+
+/**
+ * Every operation /openapi.json documents, as a client reading it would call
+ * it: a real user's id in the path, a value in every query parameter it
+ * names, a JSON body where it takes one (an array for the batch).
+ */
+async function documentedCalls(): Promise<{ what: string; method: string; path: string; body?: unknown }[]> {
+  const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, DocumentedOperation>>;
+  };
+  const user = await createUser();
+  // The path's only parameters are user ids; in a query an int64 is a watch's resume_after_id (0: from the start).
+  const queryValue = (parameter: { type?: string; format?: string }) =>
+    ({ boolean: 'true', integer: '1' })[parameter.type ?? ''] ?? (parameter.format === 'int64' ? '0' : 'x');
+  return Object.entries(document.paths).flatMap(([template, operations]) =>
+    Object.entries(operations).map(([method, operation]) => {
+      const parameters = operation.parameters ?? [];
+      const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+        const parameter = parameters.find((p) => p.name === name && p.in === 'path');
+        assert.ok(parameter, `${method} ${template}: {${name}} is documented`);
+        return user.id;
+      });
+      const query = new URLSearchParams(
+        parameters.filter((p) => p.in === 'query').map((p): [string, string] => [p.name, queryValue(p)]),
+      );
+      const hasBody = parameters.some((p) => p.in === 'body');
+      return {
+        what: `${method.toUpperCase()} ${template}`,
+        method: method.toUpperCase(),
+        path: `${path}${query.size > 0 ? `?${query.toString()}` : ''}`,
+        ...(hasBody ? { body: template.endsWith(':batchCreate') ? [] : {} } : {}),
+      };
+    }),
+  );
+}
+
+test('every path and method /openapi.json documents is routed by the gateway to a service, its query parameters as documented; without a token each is 401', async () => {
+  const calls = await documentedCalls();
+  assert.equal(calls.length, routes.length, "the document holds DESIGN.md's routes");
+  for (const call of calls) {
+    assertStatus(
+      await rest(call.method, call.path, { token: null, body: call.body }),
+      401,
+      16,
+      `${call.what} without a token`,
+    );
+    const before = await upstreamRequests();
+    // A watch answers its headers and then streams until the client leaves: its status is enough.
+    const client = new AbortController();
+    const response = await fetch(`${base}${call.path}`, {
+      method: call.method,
+      headers: {
+        authorization: `Bearer ${userToken}`,
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      signal: AbortSignal.any([client.signal, AbortSignal.timeout(15_000)]),
+    });
+    client.abort();
+    // Whatever the service answered (its INVALID_ARGUMENT for an empty body, its
+    // PERMISSION_DENIED for a user's write), the gateway sent the call on.
+    assert.equal(
+      await upstreamRequests(),
+      before + 1,
+      `${call.what} as ${call.path}: ${response.status}, reached a service`,
+    );
+    assert.notEqual(response.status, 404, `${call.what}: routed`);
+  }
 });
