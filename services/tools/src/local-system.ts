@@ -24,7 +24,7 @@ export interface LocalSystemOptions {
   env?: Partial<Record<LocalServiceName | 'all', Record<string, string>>>;
   /** Every output line of every service, as it arrives. */
   onLine?: (service: LocalServiceName, line: string) => void;
-  /** CPUs to pin every service to (taskset's list), apart from a benchmark's load. */
+  /** CPUs to pin every service (the gateway too) to (taskset's list), apart from a benchmark's load. */
   cpus?: string;
   /** Keep each service's log lines (default); a benchmark discards them. */
   collectLogs?: boolean;
@@ -159,17 +159,21 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       : undefined;
     const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
     const gateway = options.gateway
-      ? await startGateway({
-          listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
-          admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
-          upstreams: {
-            aggregator: [aggregator.address],
-            user: [user.address],
-            recommendation: [a.address, b.address],
+      ? await startGateway(
+          {
+            listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
+            admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
+            upstreams: {
+              aggregator: [aggregator.address],
+              user: [user.address],
+              recommendation: [a.address, b.address],
+            },
+            jwtSecret: options.jwtSecret,
+            ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
           },
-          jwtSecret: options.jwtSecret,
-          ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
-        })
+          undefined,
+          { cpus: options.cpus },
+        )
       : undefined;
     gateway?.process.once('exit', (code) => {
       if (!stopping) options.onUnexpectedExit?.('gateway', code);

@@ -68,7 +68,7 @@ export function benchCases(context: CaseContext): BenchCase[] {
 
 const protos = loadProtos();
 
-function telemetry(context: CaseContext, mode: Telemetry): Record<string, string> {
+export function telemetry(context: CaseContext, mode: Telemetry): Record<string, string> {
   return mode === 'off'
     ? { OTEL_SDK_DISABLED: 'true' }
     : {
@@ -169,7 +169,7 @@ export async function homeCase(
   }
 }
 
-async function createBenchUser(address: string): Promise<string> {
+export async function createBenchUser(address: string): Promise<string> {
   const client = new protos.demo.user.v1.UserService(address, grpc.credentials.createInsecure());
   try {
     const { response } = await unaryCall<{ user: { id: string } | null }>(

@@ -3,6 +3,7 @@
 // (with PROFILE=1) where the CPU went.
 import { formatMs } from '../load/open-loop.js';
 import type { Footprint } from './footprint.js';
+import type { GatewayRun } from './gateway.js';
 import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
 
 export interface BenchReport {
@@ -23,6 +24,8 @@ export interface BenchReport {
   /** How long `make bench` takes at the defaults. */
   expectedMinutes: number;
   cases: CaseResult[];
+  /** The gateway case's runs, when it ran (its section of BENCHMARKS.md is gateway.ts's). */
+  gateway?: GatewayRun[] | undefined;
   targets: TargetResult[];
   footprint: Footprint | undefined;
   profiles: { label: string; lines: string[] }[];
