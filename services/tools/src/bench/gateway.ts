@@ -92,14 +92,21 @@ function restCaller({ gatewayAddress, token, userId }: CallTarget): Caller {
                 resolve({ outcome: `error:HTTP ${response.statusCode ?? '?'}` });
                 return;
               }
-              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { degraded?: boolean };
-              resolve({ outcome: body.degraded ? 'degraded' : 'ok' });
+              try {
+                const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { degraded?: boolean };
+                resolve({ outcome: body.degraded ? 'degraded' : 'ok' });
+              } catch {
+                resolve({ outcome: 'error:NOT_JSON' });
+              }
             });
             response.on('error', () => resolve({ outcome: 'error:CLIENT' }));
           },
         );
+        // The signal's abort carries its reason (a TimeoutError) as the cause.
         call.on('error', (error) =>
-          resolve({ outcome: `error:${error.name === 'TimeoutError' ? 'TIMEOUT' : 'CLIENT'}` }),
+          resolve({
+            outcome: `error:${error.cause instanceof Error && error.cause.name === 'TimeoutError' ? 'TIMEOUT' : 'CLIENT'}`,
+          }),
         );
         call.end();
       }),

@@ -8,7 +8,6 @@
 // table and the targets to BENCHMARKS.md, every figure to reports/. The
 // gateway case (gateway.ts) compares GetUserHome through Envoy with the call
 // straight to the aggregator, and writes its own section of BENCHMARKS.md.
-
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
