@@ -27,6 +27,12 @@ export const configSchema = z.object({
   AGGREGATOR_METRICS_TARGET: grpcTarget().default('ipv4:127.0.0.1:9464'),
   USER_METRICS_TARGET: grpcTarget().default('ipv4:127.0.0.1:9465'),
   RECOMMENDATION_METRICS_TARGET: grpcTarget().default('ipv4:127.0.0.1:9466,127.0.0.1:9467'),
+  /**
+   * The gateway's /metrics, every replica of it (its own metrics listener, not
+   * the admin interface); empty: the system has no gateway, and the page no
+   * gateway chart. make run sets it when Envoy is installed.
+   */
+  GATEWAY_METRICS_TARGET: z.union([z.literal(''), grpcTarget()]).default(''),
   /** The Jaeger UI as the browser reaches it, for trace links; empty for no links. */
   JAEGER_UI_URL: z.union([z.url(), z.literal('')]).default('http://127.0.0.1:16686'),
   /**

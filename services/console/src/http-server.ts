@@ -83,6 +83,7 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
     recent: load.recent,
     jaegerUrl: options.traceLinks ? options.jaegerUrl : '',
     maxRate: options.maxRate,
+    gateway: sampler.hasGateway,
   });
 
   sampler.onPoint((point) => {

@@ -34,6 +34,7 @@ const sampler = new SystemSampler({
     aggregator: config.AGGREGATOR_METRICS_TARGET,
     user: config.USER_METRICS_TARGET,
     recommendation: config.RECOMMENDATION_METRICS_TARGET,
+    ...(config.GATEWAY_METRICS_TARGET ? { gateway: config.GATEWAY_METRICS_TARGET } : {}),
   },
   calls,
   historyPoints: config.HISTORY_POINTS,

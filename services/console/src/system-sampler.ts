@@ -29,6 +29,11 @@ export interface Point {
   dependencies: Record<DependencyName, DependencyPoint>;
   /** Calls per second each replica of each dependency served. */
   share: Record<DependencyName, Record<string, number>>;
+  /**
+   * REST and gRPC-Web calls per second the gateway answered, by HTTP status
+   * class ('2xx', '4xx', ...), its own refusals included; null without a gateway.
+   */
+  gateway: Record<string, number> | null;
 }
 
 export interface ReplicaFault {
@@ -61,9 +66,12 @@ export interface MetricsTargets {
   aggregator: string;
   user: string;
   recommendation: string;
+  /** The gateway's metrics listeners, when the system has a gateway. */
+  gateway?: string;
 }
 
 type Scrape = Map<string, Sample[]>;
+type Scrapes = Record<keyof MetricsTargets, Scrape>;
 
 const scrapeTimeoutMs = 800;
 
@@ -83,7 +91,7 @@ export class SystemSampler {
   readonly #calls: ServiceCalls;
   readonly #historyPoints: number;
   readonly #logger: Logger;
-  #previous: { at: number; scrapes: Record<keyof MetricsTargets, Scrape> } | undefined;
+  #previous: { at: number; scrapes: Scrapes } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #sampling = false;
 
@@ -92,6 +100,11 @@ export class SystemSampler {
     this.#calls = options.calls;
     this.#historyPoints = options.historyPoints;
     this.#logger = options.logger;
+  }
+
+  /** Whether the system has a gateway whose calls the points count. */
+  get hasGateway(): boolean {
+    return this.#targets.gateway !== undefined;
   }
 
   start(intervalMs: number): void {
@@ -121,14 +134,15 @@ export class SystemSampler {
     this.#sampling = true;
     try {
       const at = Date.now();
-      const [aggregator, user, recommendation, faults, defenses] = await Promise.all([
+      const [aggregator, user, recommendation, gateway, faults, defenses] = await Promise.all([
         this.#scrape(this.#targets.aggregator),
         this.#scrape(this.#targets.user),
         this.#scrape(this.#targets.recommendation),
+        this.#targets.gateway === undefined ? new Map<string, Sample[]>() : this.#scrape(this.#targets.gateway),
         this.#calls.faults(),
         this.#calls.defenses(),
       ]);
-      const scrapes = { aggregator, user, recommendation };
+      const scrapes = { aggregator, user, recommendation, gateway };
       this.#noteChanges(faults, defenses);
       this.settings = {
         faults,
@@ -167,8 +181,8 @@ export class SystemSampler {
   }
 
   #point(
-    before: { at: number; scrapes: Record<keyof MetricsTargets, Scrape> },
-    after: { at: number; scrapes: Record<keyof MetricsTargets, Scrape> },
+    before: { at: number; scrapes: Scrapes },
+    after: { at: number; scrapes: Scrapes },
     defenses: ReplicaDefenses[],
   ): Point {
     const seconds = Math.max(0.001, (after.at - before.at) / 1000);
@@ -254,6 +268,31 @@ export class SystemSampler {
       return perReplica;
     };
 
+    // Envoy counts the calls its REST listener answered by status class (HTTP connection manager "gateway").
+    const gatewayCalls = { envoy_http_conn_manager_prefix: 'gateway' };
+    const gatewayClasses = new Set<string>();
+    for (const samples of after.scrapes.gateway.values()) {
+      for (const code of sumBy(
+        samples,
+        'envoy_http_downstream_rq_xx',
+        'envoy_response_code_class',
+        gatewayCalls,
+      ).keys()) {
+        gatewayClasses.add(code);
+      }
+    }
+    let gateway: Record<string, number> | null = null;
+    if (this.#targets.gateway !== undefined) {
+      gateway = {};
+      for (const code of gatewayClasses) {
+        const perSecond = rate('gateway', (s) =>
+          sum(s, 'envoy_http_downstream_rq_xx', { ...gatewayCalls, envoy_response_code_class: code }),
+        );
+        // Envoy keeps a counter for every class from the start: only those that moved are shown.
+        if (perSecond !== null && perSecond > 0) gateway[`${code}xx`] = perSecond;
+      }
+    }
+
     return {
       t: after.at,
       outcomes,
@@ -267,6 +306,7 @@ export class SystemSampler {
           grpc_method: 'GetRecommendations',
         }),
       },
+      gateway,
     };
   }
 

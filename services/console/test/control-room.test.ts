@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { envoyInstalled } from '@demo/gateway';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
 import { freePort } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '@demo/tools/local-system';
@@ -39,6 +40,8 @@ before(async () => {
   system = await startLocalSystem({
     jwtSecret: secret,
     console: true,
+    // The gateway too when Envoy is installed (make install): the page charts its calls.
+    gateway: envoyInstalled(),
     env: {
       all: { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
       console: {
@@ -309,4 +312,42 @@ test('a fault change a replica refuses (it holds a newer one) is shown refused, 
     async () => ((await message.textContent()) ?? '').startsWith('fault cleared: applied to'),
     5000,
   );
+});
+
+test("the gateway's REST calls, by HTTP status class, on the page", async (t) => {
+  if (!system.gateway) {
+    t.skip('Envoy is not installed: make install puts it in .tools/envoy');
+    return;
+  }
+  await page.goto(consoleUrl);
+  const userToken = await mintToken({ key: secretKey(secret), subject: 'browser-test', role: 'user', ttlSeconds: 60 });
+  const chart = page.locator('.chart[data-title="Gateway (REST, gRPC-Web): calls/s by HTTP status"]');
+  const labels = async () => (await chart.locator('.u-legend .u-label').allTextContents()).sort();
+  await until('the gateway chart', async () => (await chart.count()) === 1, 5000);
+  assert.ok(!(await labels()).includes('4xx'), 'no call refused yet');
+  // Answered (2xx) and refused for want of a token (4xx), a few a second until the page shows both.
+  const stopCalling = new AbortController();
+  const calls = (async () => {
+    for (let i = 0; !stopCalling.signal.aborted && i < 200; i += 1) {
+      const home = `http://${system.gateway?.address}/v1/users/1/home`;
+      await fetch(home, { headers: { authorization: `Bearer ${userToken}` } });
+      await fetch(home);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    const shownMs = await until(
+      'the gateway chart with 2xx and 4xx',
+      async () => {
+        const shown = await labels();
+        return shown.includes('2xx') && shown.includes('4xx');
+      },
+      15_000,
+    );
+    console.log(`gateway calls by status on the page after ${shownMs} ms`);
+  } finally {
+    stopCalling.abort();
+    await calls;
+  }
+  await chart.screenshot({ path: join(reports, '7-gateway.png') });
 });

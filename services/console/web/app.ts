@@ -21,6 +21,8 @@ interface Point {
   p99Ms: number | null;
   dependencies: Record<DependencyName, DependencyPoint>;
   share: Record<DependencyName, Record<string, number>>;
+  /** REST and gRPC-Web calls/s by HTTP status class; null without a gateway. */
+  gateway: Record<string, number> | null;
 }
 interface Marker {
   t: number;
@@ -62,6 +64,8 @@ interface State extends Update {
   history: Point[];
   jaegerUrl: string;
   maxRate: number;
+  /** Whether the system has a gateway (the page then charts its calls). */
+  gateway: boolean;
 }
 
 const dependencies: DependencyName[] = ['user', 'recommendation'];
@@ -141,6 +145,13 @@ const specs: ChartSpec[] = [
     },
   ]),
 ];
+
+/** The gateway's chart, shown when the system has one. */
+const gatewaySpec: ChartSpec = {
+  title: 'Gateway (REST, gRPC-Web): calls/s by HTTP status',
+  keys: (points) => [...new Set(points.flatMap((p) => Object.keys(p.gateway ?? {})))].sort(),
+  value: (p, k) => (p.gateway === null ? null : (p.gateway[k] ?? 0)),
+};
 
 /** Draws a dashed line and its text for every marker inside the chart's time range. */
 const markerPlugin = (): uPlot.Plugin => ({
@@ -432,6 +443,7 @@ async function start(): Promise<void> {
   history = state.history;
   jaegerUrl = state.jaegerUrl;
   byId('load-rate', HTMLInputElement).max = String(state.maxRate);
+  if (state.gateway) specs.splice(2, 0, gatewaySpec);
   showUpdate(state);
   drawCharts();
   showReadouts();

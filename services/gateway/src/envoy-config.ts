@@ -3,11 +3,15 @@
  * filters, routes, clusters) as a plain object, written out as JSON for
  * `envoy -c`. The REST routes themselves are not here: Envoy's gRPC-JSON
  * transcoder reads them from the `google.api.http` annotations in the
- * descriptor set that `npm run proto:gen` builds from proto/.
+ * descriptor set that `npm run proto:gen` builds from proto/ (the generator
+ * reads the same annotations only to answer a wrong method 405). Browsers
+ * (gRPC-Web, CORS), tracing and the metrics listener are options.
  */
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
 import { protoRoot } from '@demo/platform';
+import { restRoutes, templatePattern } from './rest-routes.js';
+import type { GatewayTracing } from './tracing.js';
 
 /** proto/descriptor-set.binpb: every service with its imports (google.api.http among them). */
 export const descriptorSetPath = join(protoRoot, 'descriptor-set.binpb');
@@ -45,6 +49,18 @@ export interface GatewayConfigOptions {
   routeTimeoutSeconds?: number;
   /** Larger request bodies are refused with 413 before anything reaches a service. */
   maxRequestBodyBytes?: number;
+  /**
+   * How long a client may take to send its whole request (headers and body)
+   * before it is answered 408. It ends when the request is in, so a watch,
+   * whose request is its headers, streams for as long as it likes.
+   */
+  requestTimeoutSeconds?: number;
+  /** Browser origins allowed to call (CORS), e.g. the control room's; none: no cross-origin calls. */
+  corsOrigins?: string[];
+  /** Spans to an OTLP collector (tracingFromEnv reads the services' variables); none: no tracing. */
+  tracing?: GatewayTracing | undefined;
+  /** A listener that serves only GET /metrics (Prometheus text from the admin interface); none: no such listener. */
+  metrics?: { host: string; port: number } | undefined;
   descriptorSet?: string;
   /** The OpenAPI document served at GET /openapi.json (in the cluster, where the chart mounts it). */
   openapiDocument?: string;
@@ -55,16 +71,29 @@ const localReplyCodes: Record<number, number> = {
   400: 3, // INVALID_ARGUMENT: bad JSON, a wrong type, an unknown query parameter
   401: 16, // UNAUTHENTICATED: no token, or a bad one
   404: 5, // NOT_FOUND: a path that maps to no method
+  405: 12, // UNIMPLEMENTED: a known path asked with a method it does not take (as grpc-gateway answers)
+  408: 4, // DEADLINE_EXCEEDED: a client that did not finish sending its request in time
   413: 8, // RESOURCE_EXHAUSTED: a body over the limit
   431: 8, // RESOURCE_EXHAUSTED: headers over Envoy's limits (60 KiB, 100 entries)
   503: 14, // UNAVAILABLE: no replica to send the call to
   504: 4, // DEADLINE_EXCEEDED: the route's timeout
 };
 
+/** On a route that Envoy answers itself: the transcoder would refuse its path as no method's. */
+const transcoderDisabled = { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true };
+
 export function envoyConfig(options: GatewayConfigOptions): object {
   const routeTimeout = `${options.routeTimeoutSeconds ?? 10}s`;
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 1024 * 1024;
   const httpFilters = [
+    // First, so that a preflight (which carries no token) is answered here.
+    ...(options.corsOrigins?.length ? [corsFilter()] : []),
+    {
+      // gRPC-Web (browsers) in, gRPC to the services: the routes, the token
+      // check and the deadlines below apply to it as to gRPC.
+      name: 'envoy.filters.http.grpc_web',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb' },
+    },
     {
       name: 'envoy.filters.http.jwt_authn',
       typed_config: {
@@ -132,10 +161,12 @@ export function envoyConfig(options: GatewayConfigOptions): object {
   ];
 
   const routes = [
+    ...(options.corsOrigins?.length ? [preflightRoute] : []),
     {
       match: { path: '/healthz' },
       direct_response: { status: 200, body: { inline_string: 'ok\n' } },
-      typed_per_filter_config: notTranscoded,
+      // The transcoder would refuse a path that maps to no method.
+      typed_per_filter_config: { 'envoy.filters.http.grpc_json_transcoder': transcoderDisabled },
     },
     {
       // Read once, when Envoy loads its configuration.
@@ -144,7 +175,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
       response_headers_to_add: [
         { header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' },
       ],
-      typed_per_filter_config: notTranscoded,
+      typed_per_filter_config: { 'envoy.filters.http.grpc_json_transcoder': transcoderDisabled },
     },
     ...openEndedMethods.map((path) => ({
       match: { path },
@@ -165,6 +196,21 @@ export function envoyConfig(options: GatewayConfigOptions): object {
         max_stream_duration: { max_stream_duration: routeTimeout, grpc_timeout_header_max: routeTimeout },
       },
     })),
+    ...methodNotAllowedRoutes(),
+    {
+      // A gRPC or gRPC-Web call for a service the gateway does not serve
+      // (health, reflection): 404, which a gRPC client reads as UNIMPLEMENTED.
+      match: { prefix: '/', headers: [{ name: 'content-type', string_match: { prefix: 'application/grpc' } }] },
+      direct_response: { status: 404, body: { inline_string: 'no such service here' } },
+    },
+    {
+      // A REST call as it arrives: the transcoder then either answers it (a
+      // path no method has) or turns it into a gRPC call, routed again above.
+      // It must be a route to a cluster, not an answer: the CORS filter, which
+      // runs before the transcoder, finds a policy only on such a route.
+      match: { prefix: '/' },
+      route: { cluster: noUpstreamClusterName },
+    },
   ];
 
   return {
@@ -186,33 +232,69 @@ export function envoyConfig(options: GatewayConfigOptions): object {
                     codec_type: 'AUTO',
                     route_config: {
                       name: 'rest',
-                      virtual_hosts: [{ name: 'services', domains: ['*'], routes }],
+                      virtual_hosts: [
+                        {
+                          name: 'services',
+                          domains: ['*'],
+                          routes,
+                          ...(options.corsOrigins?.length ? corsPolicy(options.corsOrigins) : {}),
+                        },
+                      ],
                       // Envoy's default of 4 KiB is less than the OpenAPI document (about 24 KiB).
                       max_direct_response_body_size_bytes: 1024 * 1024,
                     },
                     http_filters: httpFilters,
                     local_reply_config: localReplyConfig(),
+                    // A client that sends its headers slowly, or its body slowly or
+                    // never, is answered (408) and forgotten; nothing reached a
+                    // service, which sees a call only once the body is whole.
+                    request_headers_timeout: '10s',
+                    request_timeout: `${options.requestTimeoutSeconds ?? 30}s`,
+                    ...(options.tracing ? { tracing: tracingConfig(options.tracing) } : {}),
                   },
                 },
               ],
             },
           ],
         },
+        ...(options.metrics ? [metricsListener(options.metrics)] : []),
       ],
-      clusters: (Object.entries(options.upstreams) as [Upstream, string[]][]).map(([name, addresses]) =>
-        cluster(name, addresses),
-      ),
+      clusters: [
+        ...(Object.entries(options.upstreams) as [Upstream, string[]][]).map(([name, addresses]) =>
+          cluster(name, addresses),
+        ),
+        // Never called: the REST routes' cluster before transcoding (see the last route).
+        {
+          name: noUpstreamClusterName,
+          type: 'STATIC',
+          connect_timeout: '1s',
+          load_assignment: { cluster_name: noUpstreamClusterName, endpoints: [] },
+        },
+        ...(options.tracing ? [collectorCluster(options.tracing.collector)] : []),
+        ...(options.metrics ? [adminCluster(options.admin)] : []),
+      ],
     },
   };
 }
 
-/** A route the gateway answers itself: the transcoder would refuse a path that maps to no method. */
-const notTranscoded = {
-  'envoy.filters.http.grpc_json_transcoder': {
-    '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig',
-    disabled: true,
-  },
-};
+/**
+ * A path the protos declare, asked with a method none of its RPCs takes:
+ * 405 with `Allow`, before the transcoder (which would say 404, as for a path
+ * nobody declared) and before any service.
+ */
+function methodNotAllowedRoutes() {
+  return restRoutes(transcodedServices.map(({ service }) => service)).map(({ template, methods }) => ({
+    match: {
+      safe_regex: { regex: templatePattern(template) },
+      headers: [
+        { name: ':method', string_match: { safe_regex: { regex: `^(${methods.join('|')})$` } }, invert_match: true },
+      ],
+    },
+    direct_response: { status: 405, body: { inline_string: `${template} takes ${methods.join(', ')}` } },
+    response_headers_to_add: [{ header: { key: 'allow', value: methods.join(', ') } }],
+    typed_per_filter_config: { 'envoy.filters.http.grpc_json_transcoder': transcoderDisabled },
+  }));
+}
 
 function upstreamOf(path: string): Upstream {
   const entry = transcodedServices.find(({ service }) => path.startsWith(`/${service}/`));
@@ -250,6 +332,14 @@ function socketAddress({ host, port }: { host: string; port: number }) {
   return { socket_address: { address: host, port_value: port } };
 }
 
+/** gRPC's transport to an upstream. */
+const http2Only = {
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+    explicit_http_config: { http2_protocol_options: {} },
+  },
+};
+
 /** An upstream spoken to in HTTP/2 (gRPC), each call balanced on its own over the replicas. */
 function cluster(name: Upstream, addresses: string[]) {
   return {
@@ -257,12 +347,7 @@ function cluster(name: Upstream, addresses: string[]) {
     type: 'STATIC',
     lb_policy: 'ROUND_ROBIN',
     connect_timeout: '1s',
-    typed_extension_protocol_options: {
-      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-        explicit_http_config: { http2_protocol_options: {} },
-      },
-    },
+    typed_extension_protocol_options: http2Only,
     load_assignment: {
       cluster_name: name,
       endpoints: [
@@ -280,6 +365,186 @@ function cluster(name: Upstream, addresses: string[]) {
           }),
         },
       ],
+    },
+  };
+}
+
+const noUpstreamClusterName = 'no_upstream';
+
+/**
+ * A browser's preflight (OPTIONS with Origin and Access-Control-Request-Method),
+ * on any path: the CORS filter answers every one that takes this route, with
+ * the allow headers for an allowed origin, without them for another, so it
+ * needs no token and reaches nothing behind the gateway.
+ */
+const preflightRoute = {
+  match: {
+    prefix: '/',
+    headers: [
+      { name: ':method', string_match: { exact: 'OPTIONS' } },
+      { name: 'origin', string_match: { safe_regex: { regex: '.+' } } },
+      { name: 'access-control-request-method', string_match: { safe_regex: { regex: '.+' } } },
+    ],
+  },
+  route: { cluster: noUpstreamClusterName },
+};
+
+/** The CORS filter; the policy it applies is the virtual host's (corsPolicy). */
+function corsFilter() {
+  return {
+    name: 'envoy.filters.http.cors',
+    typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' },
+  };
+}
+
+/**
+ * Which browser pages may call: the listed origins only. A preflight from
+ * another is answered here without an allow-origin (the browser then refuses
+ * the call), never passed on. gRPC-Web's request headers are allowed and its
+ * status trailers-as-headers exposed, or a browser client could read no error.
+ */
+function corsPolicy(origins: string[]) {
+  return {
+    typed_per_filter_config: {
+      'envoy.filters.http.cors': {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+        allow_origin_string_match: origins.map((origin) => ({ exact: origin })),
+        allow_methods: 'GET, PUT, POST, DELETE',
+        allow_headers: [
+          'authorization',
+          'content-type',
+          'grpc-timeout',
+          'x-grpc-web',
+          'x-user-agent',
+          'traceparent',
+          'tracestate',
+        ].join(', '),
+        expose_headers: ['grpc-status', 'grpc-message', 'grpc-status-details-bin', 'served-by'].join(', '),
+        max_age: '600',
+        forward_not_matching_preflights: false,
+      },
+    },
+  };
+}
+
+/**
+ * Envoy's OpenTelemetry tracer: a server span for every call, exported over
+ * OTLP/gRPC, with W3C traceparent read from the caller and sent on to the
+ * service. Envoy's own sampling lets every call through to the tracer, whose
+ * sampler decides as the services' OpenTelemetry SDK does: the caller's
+ * decision when it sent one (parent-based), else the configured ratio.
+ */
+function tracingConfig(tracing: GatewayTracing) {
+  const ratioSampler = {
+    name: 'envoy.tracers.opentelemetry.samplers.trace_id_ratio_based',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig',
+      sampling_percentage: { numerator: Math.round(tracing.ratio * 1_000_000), denominator: 'MILLION' },
+    },
+  };
+  return {
+    random_sampling: { value: 100 },
+    provider: {
+      name: 'envoy.tracers.opentelemetry',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+        grpc_service: { envoy_grpc: { cluster_name: collectorClusterName }, timeout: '2s' },
+        service_name: tracing.serviceName,
+        sampler: tracing.parentBased
+          ? {
+              name: 'envoy.tracers.opentelemetry.samplers.parent_based',
+              typed_config: {
+                '@type':
+                  'type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.ParentBasedSamplerConfig',
+                wrapped_sampler: ratioSampler,
+              },
+            }
+          : ratioSampler,
+      },
+    },
+  };
+}
+
+const collectorClusterName = 'opentelemetry_collector';
+
+/** The OTLP/gRPC collector, by name or address (a Service name in the cluster). */
+function collectorCluster(collector: { host: string; port: number }) {
+  return {
+    name: collectorClusterName,
+    type: 'STRICT_DNS',
+    connect_timeout: '1s',
+    typed_extension_protocol_options: http2Only,
+    load_assignment: {
+      cluster_name: collectorClusterName,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(collector) } }] }],
+    },
+  };
+}
+
+/**
+ * Prometheus's door: GET /metrics, answered from the admin interface's
+ * /stats/prometheus, and nothing else, so the admin interface (which can
+ * change log levels, drain listeners, stop Envoy) stays on loopback.
+ */
+function metricsListener(address: { host: string; port: number }) {
+  return {
+    name: 'metrics',
+    address: socketAddress(address),
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: 'metrics',
+              // /metrics/../quitquitquit is /quitquitquit, which matches nothing here.
+              normalize_path: true,
+              merge_slashes: true,
+              route_config: {
+                name: 'metrics',
+                virtual_hosts: [
+                  {
+                    name: 'metrics',
+                    domains: ['*'],
+                    routes: [
+                      {
+                        match: { path: '/metrics', headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
+                        route: { cluster: adminClusterName, prefix_rewrite: '/stats/prometheus', timeout: '5s' },
+                      },
+                      {
+                        match: { prefix: '/' },
+                        direct_response: { status: 404, body: { inline_string: 'only GET /metrics here\n' } },
+                      },
+                    ],
+                  },
+                ],
+              },
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.router',
+                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const adminClusterName = 'admin';
+
+function adminCluster(admin: { host: string; port: number }) {
+  return {
+    name: adminClusterName,
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: {
+      cluster_name: adminClusterName,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(admin) } }] }],
     },
   };
 }

@@ -49,6 +49,8 @@ export interface GatewayProcess {
   /** host:port of the REST listener. */
   address: string;
   adminAddress: string;
+  /** host:port of the metrics listener (GET /metrics), when it has one. */
+  metricsAddress?: string | undefined;
   process: ChildProcess;
   /** Envoy's log, for a test that fails. */
   output(): string;
@@ -99,6 +101,7 @@ export async function startGateway(
   return {
     address,
     adminAddress: `${options.admin.host}:${options.admin.port}`,
+    metricsAddress: options.metrics && `${options.metrics.host}:${options.metrics.port}`,
     process: child,
     output: () => log.join(''),
     async stop() {

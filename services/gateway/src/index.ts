@@ -7,3 +7,5 @@ export {
   type Upstream,
 } from './envoy-config.js';
 export { envoyBinary, envoyInstalled, startGateway, validateConfig, type GatewayProcess } from './envoy-process.js';
+export { restRoutes, type RestRoute } from './rest-routes.js';
+export { tracingFromEnv, type GatewayTracing } from './tracing.js';

@@ -11,11 +11,19 @@ const options: GatewayConfigOptions = {
     recommendation: ['127.0.0.1:50053', '127.0.0.1:50054'],
   },
   jwtSecret: 'validate-test-secret-0123456789abcdef0123456789',
+  corsOrigins: ['http://127.0.0.1:8080'],
+  tracing: { collector: { host: '127.0.0.1', port: 4317 }, serviceName: 'gateway', ratio: 0.1, parentBased: true },
+  metrics: { host: '127.0.0.1', port: 9469 },
 };
 
 test('Envoy accepts the configuration the generator writes (envoy --mode validate), descriptor set included', () => {
   const result = validateConfig(envoyConfig(options));
   assert.ok(result.ok, result.output);
+  // Without CORS, tracing and the metrics listener too.
+  const bareResult = validateConfig(
+    envoyConfig({ ...options, corsOrigins: [], tracing: undefined, metrics: undefined }),
+  );
+  assert.ok(bareResult.ok, bareResult.output);
 });
 
 test('the validation reads the descriptor set: a service it does not hold is refused', () => {

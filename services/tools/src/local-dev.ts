@@ -16,6 +16,15 @@ export const localPorts = {
 
 /** The control room's page, and Jaeger when it is installed. */
 export const localConsolePorts = { http: 8080, metrics: 9468 } as const;
-/** The gateway (Envoy) when it is installed: REST on 8081, its admin interface on loopback only. */
-export const localGatewayPorts = { http: 8081, admin: 9901 } as const;
+/**
+ * The gateway (Envoy) when it is installed: REST and gRPC-Web on 8081, its
+ * admin interface on loopback only, its Prometheus metrics on the next port
+ * after the services' and the console's (9464 to 9468).
+ */
+export const localGatewayPorts = { http: 8081, admin: 9901, metrics: 9469 } as const;
+/** The pages that may call the local gateway from a browser: the control room's origin, by either name. */
+export const localGatewayCorsOrigins = [
+  `http://127.0.0.1:${localConsolePorts.http}`,
+  `http://localhost:${localConsolePorts.http}`,
+];
 export const localJaegerPorts = { otlpGrpc: 4317, ui: 16686 } as const;

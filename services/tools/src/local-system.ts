@@ -6,7 +6,7 @@
  * the gateway (Envoy: REST/JSON in front of the services).
  * `make run`, the scenario runner and the system tests all start it from here.
  */
-import { startGateway, type GatewayProcess } from '@demo/gateway';
+import { startGateway, tracingFromEnv, type GatewayProcess } from '@demo/gateway';
 import { freePort, freePorts, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
 import { serviceEntry } from './entrypoints.js';
 
@@ -16,8 +16,21 @@ export interface LocalSystemOptions {
   jwtSecret: string;
   /** Start the console too (its `grpc` port is its HTTP port). */
   console?: boolean;
-  /** Start the gateway too (Envoy must be installed): its REST port and admin port, free ones when unset. */
-  gateway?: boolean | { port?: number; adminPort?: number; routeTimeoutSeconds?: number };
+  /**
+   * Start the gateway too (Envoy must be installed): its REST, admin and
+   * metrics ports, free ones when unset. It traces as the services do, from
+   * the OTEL_* variables of `env.all`.
+   */
+  gateway?:
+    | boolean
+    | {
+        port?: number;
+        adminPort?: number;
+        metricsPort?: number;
+        routeTimeoutSeconds?: number;
+        requestTimeoutSeconds?: number;
+        corsOrigins?: string[];
+      };
   /** gRPC (HTTP for the console) and metrics ports; free ones are picked for any left unset. */
   ports?: Partial<Record<LocalServiceName, { grpc: number; metrics: number }>>;
   /** Variables for every service, then for one. */
@@ -102,6 +115,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     aggregator: ServiceProcess;
     user: ServiceProcess;
     recommendations: ServiceProcess[];
+    gateway: GatewayProcess | undefined;
   }) => {
     const metricsOf = (list: ServiceProcess[]) =>
       `ipv4:${list.map((service) => `127.0.0.1:${service.metricsPort ?? 0}`).join(',')}`;
@@ -116,6 +130,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         AGGREGATOR_METRICS_TARGET: metricsOf([services.aggregator]),
         USER_METRICS_TARGET: metricsOf([services.user]),
         RECOMMENDATION_METRICS_TARGET: metricsOf(services.recommendations),
+        ...(services.gateway?.metricsAddress
+          ? { GATEWAY_METRICS_TARGET: `ipv4:${services.gateway.metricsAddress}` }
+          : {}),
       },
       false,
     );
@@ -126,6 +143,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     return consoleService;
   };
 
+  // Started before the console, which charts its calls; stopped first.
+  let gateway: GatewayProcess | undefined;
   try {
     // allSettled, so that when one fails to start, the others have finished starting and can be stopped.
     const started = await Promise.allSettled([
@@ -149,16 +168,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         RECOMMENDATION_TARGET: recommendationTarget,
       },
     );
-    const consoleService = options.console
-      ? await startConsole({
-          httpPort: ports.console?.grpc || (await freePort()),
-          aggregator,
-          user,
-          recommendations: [a, b],
-        })
-      : undefined;
     const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
-    const gateway = options.gateway
+    gateway = options.gateway
       ? await startGateway(
           {
             listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
@@ -168,14 +179,30 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
               user: [user.address],
               recommendation: [a.address, b.address],
             },
+            metrics: { host: '127.0.0.1', port: gatewayOptions.metricsPort || (await freePort()) },
             jwtSecret: options.jwtSecret,
+            tracing: tracingFromEnv(options.env?.all ?? {}),
             ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
+            ...(gatewayOptions.requestTimeoutSeconds
+              ? { requestTimeoutSeconds: gatewayOptions.requestTimeoutSeconds }
+              : {}),
+            ...(gatewayOptions.corsOrigins ? { corsOrigins: gatewayOptions.corsOrigins } : {}),
           },
           undefined,
           { cpus: options.cpus },
         )
       : undefined;
-    gateway?.process.once('exit', (code) => {
+    const consoleService = options.console
+      ? await startConsole({
+          httpPort: ports.console?.grpc || (await freePort()),
+          aggregator,
+          user,
+          recommendations: [a, b],
+          gateway,
+        })
+      : undefined;
+    const startedGateway = gateway;
+    startedGateway?.process.once('exit', (code) => {
       if (!stopping) options.onUnexpectedExit?.('gateway', code);
     });
     const system: LocalSystem = {
@@ -183,7 +210,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       recommendations: [a, b],
       aggregator,
       console: consoleService,
-      gateway,
+      gateway: startedGateway,
       async restartRecommendation(index) {
         const replica = await startRecommendation(index);
         system.recommendations[index] = replica;
@@ -192,13 +219,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       async stop() {
         stopping = true;
         // The gateway first, so that no REST call arrives at a service that is draining.
-        await gateway?.stop();
+        await startedGateway?.stop();
         await Promise.all([...running].map((service) => service.stop('SIGTERM')));
       },
     };
     return system;
   } catch (error) {
     stopping = true;
+    await gateway?.stop();
     await Promise.all([...running].map((service) => service.stop('SIGKILL')));
     throw error;
   }

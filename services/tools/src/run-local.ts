@@ -5,7 +5,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { envoyInstalled } from '@demo/gateway';
 import { loadProtos, mintToken, secretKey, unaryCall } from '@demo/platform';
-import { localConsolePorts, localDevJwtSecret, localGatewayPorts, localPorts } from './local-dev.js';
+import {
+  localConsolePorts,
+  localDevJwtSecret,
+  localGatewayCorsOrigins,
+  localGatewayPorts,
+  localPorts,
+} from './local-dev.js';
 import { startLocalJaeger } from './local-jaeger.js';
 import { startLocalSystem, type LocalServiceName, type LocalSystem } from './local-system.js';
 
@@ -54,7 +60,12 @@ try {
       console: { grpc: localConsolePorts.http, metrics: localConsolePorts.metrics },
     },
     console: true,
-    gateway: withGateway && { port: localGatewayPorts.http, adminPort: localGatewayPorts.admin },
+    gateway: withGateway && {
+      port: localGatewayPorts.http,
+      adminPort: localGatewayPorts.admin,
+      metricsPort: localGatewayPorts.metrics,
+      corsOrigins: localGatewayCorsOrigins,
+    },
     env: { all: { ...passedThrough, ...(await tracesEnv()) } },
     onLine: (service, line) => {
       process.stdout.write(`\u001b[${colors[service]}m${service.padEnd(16)}\u001b[0m| ${line}\n`);
@@ -80,7 +91,7 @@ const token = await mintToken({
 const aggregator = `127.0.0.1:${localPorts.aggregator.grpc}`;
 process.stdout.write(`
   All services SERVING: aggregator ${aggregator}, user :${localPorts.user.grpc}, recommendation :${localPorts.recommendationA.grpc} and :${localPorts.recommendationB.grpc}
-  Metrics: http://127.0.0.1:${localPorts.aggregator.metrics}/metrics (and :${localPorts.user.metrics}, :${localPorts.recommendationA.metrics}, :${localPorts.recommendationB.metrics})
+  Metrics: http://127.0.0.1:${localPorts.aggregator.metrics}/metrics (and :${localPorts.user.metrics}, :${localPorts.recommendationA.metrics}, :${localPorts.recommendationB.metrics}${withGateway ? `, the gateway's :${localGatewayPorts.metrics}` : ''})
 
   export TOKEN=${token}
 

@@ -1,29 +1,46 @@
 // REST/JSON through the gateway (DESIGN.md, "REST/JSON through the gateway"):
 // a real Envoy, configured by services/gateway, in front of the real
 // services, called as curl would call it.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { openapiDocumentPath } from '@demo/gateway';
+import { createFileRegistry, fromBinary, toJson, type DescMethodUnary } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { createGrpcWebTransport } from '@connectrpc/connect-web';
+import { descriptorSetPath, openapiDocumentPath } from '@demo/gateway';
 import { mintToken, secretKey } from '@demo/platform';
 import { waitFor } from '@demo/platform/testing';
 import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../src/otlp-receiver.js';
 
 const jwtSecret = 'gateway-test-secret-0123456789abcdef0123456789';
 // Short, so that the deadline test ends soon; every other call takes milliseconds.
 const routeTimeoutSeconds = 3;
+// Short, so that the slow-client test ends soon; every request here is sent at once.
+const requestTimeoutSeconds = 2;
+// The control room's origin, as make run allows it.
+const allowedOrigin = 'http://127.0.0.1:8080';
+let receiver: OtlpReceiver;
 let system: LocalSystem;
 let base: string;
 let userToken: string;
 let adminToken: string;
 
 before(async () => {
+  receiver = await startOtlpReceiver();
   system = await startLocalSystem({
     jwtSecret,
-    gateway: { routeTimeoutSeconds },
-    // The fallback is sent well before the deadline the gateway gave, so that it
-    // beats the gateway's own cut at that deadline on a loaded machine too.
-    env: { aggregator: { DEADLINE_MARGIN_MS: '250', RECOMMENDATION_TIMEOUT_MS: '10000' } },
+    gateway: { routeTimeoutSeconds, requestTimeoutSeconds, corsOrigins: [allowedOrigin] },
+    env: {
+      // Every service and the gateway trace to the receiver, sampling as the services do by default.
+      all: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' },
+      // The fallback is sent well before the deadline the gateway gave, so that it
+      // beats the gateway's own cut at that deadline on a loaded machine too.
+      aggregator: { DEADLINE_MARGIN_MS: '250', RECOMMENDATION_TIMEOUT_MS: '10000' },
+    },
   });
   assert.ok(system.gateway, 'the gateway started');
   base = `http://${system.gateway.address}`;
@@ -34,6 +51,7 @@ before(async () => {
 
 after(async () => {
   await system.stop();
+  await receiver.stop();
 });
 
 interface Answer {
@@ -533,4 +551,296 @@ test('every path and method /openapi.json documents is routed by the gateway to 
     );
     assert.notEqual(response.status, 404, `${call.what}: routed`);
   }
+});
+
+/** The user service's own count of calls it has started, from its /metrics: what it saw, whoever sent it. */
+async function userServiceCallsSeen(): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${system.user.metricsPort}/metrics`);
+  let total = 0;
+  for (const match of (await response.text()).matchAll(/^grpc_server_started_total\{[^}]*\} (\d+)/gm)) {
+    total += Number(match[1]);
+  }
+  return total;
+}
+
+test('a known path asked with a method it does not take is 405 with Allow, as google.rpc.Status, before any service', async () => {
+  const before = await userServiceRequests();
+  for (const [method, path, allow] of [
+    ['DELETE', '/v1/users/1', 'GET'],
+    ['POST', '/v1/users/1/home', 'GET'],
+    ['PUT', '/v1/users:watch', 'GET'],
+    ['PATCH', '/v1/fault', 'PUT, GET, DELETE'],
+  ] as const) {
+    const answer = await rest(method, path, { body: {} });
+    assertStatus(answer, 405, 12, `${method} ${path}`);
+    assert.equal(answer.headers.get('allow'), allow, `${method} ${path}: Allow`);
+  }
+  // The token is still checked first: a caller without one learns nothing about the routes.
+  assertStatus(await rest('DELETE', '/v1/users/1', { token: null }), 401, 16, 'DELETE without a token');
+  assert.equal(await userServiceRequests(), before, 'none reached the user service');
+});
+
+test('malformed percent-encoding in a path is 400 wherever it stands', async () => {
+  assertStatus(await rest('GET', '/v1/users/%zz/home'), 400, 3, '/v1/users/%zz/home');
+  assertStatus(await rest('GET', '/v1/users/%4/recommendations'), 400, 3, '/v1/users/%4/recommendations');
+});
+
+/**
+ * A client that sends its headers and part of a declared body, then nothing:
+ * the gateway's answer, as raw HTTP/1.1 text, and when it came.
+ */
+function slowClient(path: string, partialBody: string): Promise<{ head: string; body: string; ms: number }> {
+  const [host, port] = (system.gateway?.address ?? '').split(':') as [string, string];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) });
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(20_000, () => socket.destroy(new Error(`no answer after 20 s: ${JSON.stringify(received)}`)));
+    socket.on('connect', () => {
+      socket.write(
+        [
+          `POST ${path} HTTP/1.1`,
+          'host: gateway',
+          `authorization: Bearer ${userToken}`,
+          'content-type: application/json',
+          'content-length: 100',
+          '',
+          partialBody,
+        ].join('\r\n'),
+      );
+    });
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      resolve({ head, body, ms: Date.now() - started });
+    });
+  });
+}
+
+test('a client that never finishes its body is answered 408 at the request timeout, reaches no service, and the gateway serves others meanwhile', async () => {
+  const [envoyBefore, seenBefore] = [await userServiceRequests(), await userServiceCallsSeen()];
+  const slow = Promise.all([
+    slowClient('/v1/users', '{"name": "Slow'),
+    slowClient('/v1/users:batchCreate', '[{"name": "Slow'),
+  ]);
+  let servedMeanwhile = 0;
+  const deadline = Date.now() + requestTimeoutSeconds * 1000;
+  while (Date.now() < deadline - 300) {
+    assert.equal((await rest('GET', '/v1/users/1')).status, 200, 'another client is served meanwhile');
+    servedMeanwhile += 1;
+  }
+  for (const answer of await slow) {
+    assert.match(answer.head, /^HTTP\/1\.1 408 /, answer.head);
+    const status = JSON.parse(answer.body) as { code: number; message: string };
+    assert.equal(status.code, 4, 'google.rpc.Status DEADLINE_EXCEEDED');
+    assert.ok(answer.ms >= requestTimeoutSeconds * 1000 - 100, `answered after ${answer.ms} ms, at the timeout`);
+  }
+  assert.ok(servedMeanwhile > 0);
+  assert.equal(await userServiceRequests(), envoyBefore + servedMeanwhile, 'the gateway sent only the reads upstream');
+  assert.equal(await userServiceCallsSeen(), seenBefore + servedMeanwhile, 'the user service saw only the reads');
+});
+
+/**
+ * GetUserHome as the descriptor set describes it (the same descriptors the
+ * gateway's transcoder reads), called through connect-web's gRPC-Web
+ * transport, as a page in a browser calls it.
+ */
+const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath)));
+const getUserHome = registry.getService('demo.aggregator.v1.AggregatorService')?.method['getUserHome'];
+
+function grpcWebGetUserHome(request: { userId: bigint; recommendationLimit?: number }, token?: string) {
+  assert.ok(getUserHome?.methodKind === 'unary', 'GetUserHome in the descriptor set');
+  const transport = createGrpcWebTransport({ baseUrl: base });
+  return transport.unary(
+    getUserHome as DescMethodUnary,
+    undefined,
+    5000,
+    token ? { authorization: `Bearer ${token}` } : {},
+    request,
+  );
+}
+
+test('gRPC-Web: connect-web calls GetUserHome through the gateway port with a token and gets the real answer', async () => {
+  const ada = await createUser();
+  const answer = await grpcWebGetUserHome({ userId: BigInt(ada.id), recommendationLimit: 2 }, userToken);
+  assert.ok(getUserHome);
+  const json = toJson(getUserHome.output, answer.message) as {
+    user: { id: string; email: string };
+    recommendations: unknown[];
+  };
+  assert.deepEqual([json.user.id, json.user.email], [ada.id, ada.email]);
+  assert.equal(json.recommendations.length, 2);
+  assert.equal(answer.header.get('served-by'), system.aggregator.address, 'served-by comes back as a header');
+});
+
+test('gRPC-Web: without a token the call fails UNAUTHENTICATED, as a gRPC-Web status', async () => {
+  await assert.rejects(grpcWebGetUserHome({ userId: 1n }), (error: unknown) => {
+    assert.ok(error instanceof ConnectError, String(error));
+    assert.equal(error.code, Code.Unauthenticated, error.message);
+    return true;
+  });
+});
+
+/** A browser's CORS preflight for a call with these request headers. */
+function preflight(origin: string, path: string, method: string, headers: string) {
+  return fetch(`${base}${path}`, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers },
+    signal: AbortSignal.timeout(5000),
+  });
+}
+
+test('CORS: a preflight from an allowed origin is answered with the methods and headers gRPC-Web and REST need', async () => {
+  const before = await userServiceRequests();
+  for (const [path, method, headers] of [
+    [
+      '/demo.aggregator.v1.AggregatorService/GetUserHome',
+      'POST',
+      'authorization,content-type,x-grpc-web,x-user-agent,grpc-timeout',
+    ],
+    ['/v1/users/1/home', 'GET', 'authorization'],
+    ['/v1/users', 'POST', 'authorization,content-type'],
+  ] as const) {
+    const response = await preflight(allowedOrigin, path, method, headers);
+    assert.equal(response.status, 200, `${method} ${path}`);
+    assert.equal(response.headers.get('access-control-allow-origin'), allowedOrigin);
+    assert.match(response.headers.get('access-control-allow-methods') ?? '', new RegExp(method));
+    const allowed = (response.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+    for (const header of headers.split(','))
+      assert.ok(allowed.includes(header), `${header} allowed: ${allowed.join(',')}`);
+  }
+  // The call itself carries the exposed headers, so a page can read a gRPC-Web status and served-by.
+  const call = await fetch(`${base}/v1/users/1`, {
+    headers: { origin: allowedOrigin, authorization: `Bearer ${userToken}` },
+  });
+  assert.equal(call.status, 200);
+  assert.equal(call.headers.get('access-control-allow-origin'), allowedOrigin);
+  const exposed = (call.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+  for (const header of ['grpc-status', 'grpc-message', 'served-by']) assert.ok(exposed.includes(header), header);
+  assert.equal(await userServiceRequests(), before + 1, 'no preflight reached the user service');
+});
+
+test('CORS: a preflight from another origin gets no allow-origin, and reaches no service', async () => {
+  const before = await userServiceRequests();
+  for (const origin of ['http://evil.example', 'http://127.0.0.1:8080.evil.example', 'null']) {
+    const response = await preflight(origin, '/v1/users', 'POST', 'authorization,content-type');
+    assert.equal(response.headers.get('access-control-allow-origin'), null, `${origin}: no allow-origin`);
+    assert.equal(response.status, 200, `${origin}: answered by the gateway itself`);
+  }
+  const call = await fetch(`${base}/v1/users/1`, {
+    headers: { origin: 'http://evil.example', authorization: `Bearer ${userToken}` },
+  });
+  assert.equal(call.headers.get('access-control-allow-origin'), null, 'a simple request from it is not shared either');
+  assert.equal(await userServiceRequests(), before + 1);
+});
+
+/** The spans of one trace, once `count` of them have arrived (Envoy flushes every 5 s, or every 5 spans). */
+async function spansOf(match: (span: ReceivedSpan) => boolean, count: number): Promise<ReceivedSpan[]> {
+  return waitFor(
+    'the trace to arrive',
+    () => {
+      const root = receiver.spans.find(match);
+      const trace = root ? receiver.spans.filter((span) => span.traceId === root.traceId) : [];
+      return trace.length >= count ? trace : undefined;
+    },
+    20_000,
+  );
+}
+
+function assertGatewayParentsServices(trace: ReceivedSpan[], gateway: ReceivedSpan): void {
+  const server = (service: string) => trace.find((span) => span.service === service && span.kind === 2);
+  const aggregator = server('aggregator');
+  assert.ok(aggregator, `an aggregator span in ${JSON.stringify(trace.map((s) => [s.service, s.name]))}`);
+  assert.equal(aggregator.parentSpanId, gateway.spanId, "the aggregator's span is the gateway's child");
+  for (const service of ['user', 'recommendation']) {
+    const span = server(service);
+    assert.ok(span, `a ${service} server span in the same trace`);
+    const parent = trace.find((candidate) => candidate.spanId === span.parentSpanId);
+    assert.equal(parent?.service, 'aggregator', `${service}'s span hangs under the aggregator's`);
+  }
+}
+
+test("traces: a REST call's trace starts at the gateway, with the aggregator, user and recommendation spans beneath it", async () => {
+  const ada = await createUser();
+  const path = `/v1/users/${ada.id}/home`;
+  assert.equal((await rest('GET', path)).status, 200);
+  const isGateway = (span: ReceivedSpan) =>
+    span.service === 'gateway' && String(span.attributes['http.url']).endsWith(path);
+  const trace = await spansOf(isGateway, 6);
+  const gateway = trace.find(isGateway);
+  assert.ok(gateway);
+  assert.equal(gateway.parentSpanId, '', 'the gateway span is the root');
+  assert.equal(gateway.kind, 2, 'a server span');
+  assertGatewayParentsServices(trace, gateway);
+});
+
+test("traces: a caller's traceparent is honoured: the gateway's span is its child, in the caller's trace", async () => {
+  const ada = await createUser();
+  const [traceId, parentId] = [randomBytes(16).toString('hex'), randomBytes(8).toString('hex')];
+  const answer = await rest('GET', `/v1/users/${ada.id}/home`, {
+    headers: { traceparent: `00-${traceId}-${parentId}-01` },
+  });
+  assert.equal(answer.status, 200);
+  const trace = await spansOf((span) => span.traceId === traceId && span.service === 'gateway', 6);
+  const gateway = trace.find((span) => span.service === 'gateway');
+  assert.ok(gateway);
+  assert.equal(gateway.parentSpanId, parentId, "the gateway's span is the caller's child");
+  assertGatewayParentsServices(trace, gateway);
+});
+
+/** One counter of the gateway's /metrics, summed over the series whose labels include `labels`. */
+async function gatewayMetric(name: string, labels: Record<string, string>): Promise<number> {
+  const response = await fetch(`http://${system.gateway?.metricsAddress}/metrics`);
+  assert.equal(response.status, 200);
+  let total = 0;
+  for (const match of (await response.text()).matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)`, 'gm'))) {
+    const series = match[1] ?? '';
+    if (Object.entries(labels).every(([key, value]) => series.includes(`${key}="${value}"`))) total += Number(match[2]);
+  }
+  return total;
+}
+
+test("metrics: the gateway's calls by HTTP status class on its /metrics listener, and nothing else is reachable there", async () => {
+  const byClass = (code: string) =>
+    gatewayMetric('envoy_http_downstream_rq_xx', {
+      envoy_http_conn_manager_prefix: 'gateway',
+      envoy_response_code_class: code,
+    });
+  const [ok, notFound] = [await byClass('2'), await byClass('4')];
+  for (let i = 0; i < 3; i += 1) assert.equal((await rest('GET', '/v1/users/1')).status, 200);
+  assert.equal((await rest('GET', '/v1/users/999999999')).status, 404);
+  assert.equal(await byClass('2'), ok + 3, '2xx counted');
+  assert.equal(await byClass('4'), notFound + 1, '4xx counted');
+
+  const metricsBase = `http://${system.gateway?.metricsAddress}`;
+  for (const [method, path] of [
+    ['GET', '/stats'],
+    ['GET', '/stats/prometheus'],
+    ['POST', '/quitquitquit'],
+    ['POST', '/metrics/../quitquitquit'],
+    ['POST', '/logging?level=trace'],
+    ['GET', '/config_dump'],
+    ['POST', '/metrics'],
+    ['GET', '/v1/users/1'],
+  ] as const) {
+    const response = await fetch(`${metricsBase}${path}`, { method, signal: AbortSignal.timeout(5000) });
+    assert.equal(response.status, 404, `${method} ${path}`);
+  }
+  assert.equal((await fetch(`${base}/healthz`)).status, 200, 'the gateway still runs');
+});
+
+test('gRPC-Web: a service the gateway does not serve (health) is UNIMPLEMENTED, not passed on', async () => {
+  const check = registry.getService('grpc.health.v1.Health')?.method['check'];
+  assert.ok(check?.methodKind === 'unary', 'Health/Check in the descriptor set');
+  const transport = createGrpcWebTransport({ baseUrl: base });
+  await assert.rejects(
+    transport.unary(check as DescMethodUnary, undefined, 5000, { authorization: `Bearer ${userToken}` }, {}),
+    (error: unknown) => {
+      assert.ok(error instanceof ConnectError, String(error));
+      assert.equal(error.code, Code.Unimplemented, error.message);
+      return true;
+    },
+  );
 });

@@ -137,13 +137,9 @@ test("make run starts the gateway when Envoy is installed, and the README's curl
     return;
   }
   assert.equal((await fetch(`http://127.0.0.1:${localGatewayPorts.http}/healthz`)).status, 200);
-  const readme = readFileSync(`${root}README.md`, 'utf8');
-  const marker = readme.indexOf(
+  const block = readmeBlock(
     "<!-- The local-system test runs every command in the next code block against make run's gateway. -->",
   );
-  assert.ok(marker >= 0, 'the README marks its tested curl block');
-  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
-  assert.ok(block !== undefined && block.includes('curl'), 'the block has curl commands');
   // --fail-with-body: an HTTP error fails the block, as a status code would not with plain curl.
   const result = bash(`curl() { command curl --fail-with-body "$@"; echo; }\n${block}`);
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
@@ -164,6 +160,39 @@ test("make run starts the gateway when Envoy is installed, and the README's curl
   );
 });
 
+/** The README's code block after `marker`, as written. */
+function readmeBlock(marker: string): string {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const at = readme.indexOf(marker);
+  assert.ok(at >= 0, `the README marks its tested block: ${marker}`);
+  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+  assert.ok(block !== undefined && block.includes('curl'), 'the block has curl commands');
+  return block;
+}
+
+test("the README's CORS preflights and metrics scrape run as written against make run's gateway", (t) => {
+  if (!envoyInstalled()) {
+    t.skip('Envoy is not installed: make install puts it in .tools/envoy');
+    return;
+  }
+  const preflights = bash(
+    readmeBlock(
+      "<!-- The local-system test runs the next code block against make run's gateway, and reads the two answers. -->",
+    ),
+  );
+  assert.equal(preflights.status, 0, preflights.stderr);
+  const [allowed = '', refused = ''] = preflights.stdout.split(/(?=^HTTP\/1\.1 )/m);
+  assert.match(allowed, /^HTTP\/1\.1 200 /);
+  assert.match(allowed, /^access-control-allow-origin: http:\/\/127\.0\.0\.1:8080\r?$/m);
+  assert.match(refused, /^HTTP\/1\.1 200 /);
+  assert.doesNotMatch(refused, /access-control-allow-origin/);
+  const metrics = bash(
+    readmeBlock("<!-- The local-system test runs the next code block against make run's gateway. -->"),
+  );
+  assert.equal(metrics.status, 0, metrics.stderr);
+  assert.match(metrics.stdout, /^envoy_http_downstream_rq_xx\{.*envoy_response_code_class="2".*\} [1-9]/m);
+});
+
 test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
@@ -173,6 +202,7 @@ test('Ctrl-C stops every process of make run', async () => {
     localConsolePorts.http,
     localGatewayPorts.http,
     localGatewayPorts.admin,
+    localGatewayPorts.metrics,
   ]) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
