@@ -48,7 +48,7 @@ scenario: build ## Every failure scenario, defenses on and off, into a report un
 soak: build stream-clients ## Streams from grpcurl, Python grpcio and grpc-js held open for 10 minutes on connections aged every 5 s and 3 minutes on the defaults
 	@npm run -s soak
 
-bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, and each service's footprint, into BENCHMARKS.md (PROFILE=1 to profile)
+bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, the gateway's cost, and each service's footprint, into BENCHMARKS.md (CASES=gateway for the gateway alone, PROFILE=1 to profile)
 	@npm run -s bench
 
 fault-on: ## Inject a fault on every recommendation replica (DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50, HANG=1)
