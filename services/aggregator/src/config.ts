@@ -1,5 +1,25 @@
 import { z } from 'zod';
-import { flag, grpcTarget, jwtSecret, positiveMs, serverConfigShape } from '@demo/platform';
+import {
+  defenseLabels,
+  defenseNames,
+  flag,
+  grpcTarget,
+  jwtSecret,
+  positiveMs,
+  serverConfigShape,
+  type DefenseName,
+} from '@demo/platform';
+
+type DefenseVariable = `RESILIENCE_${Uppercase<(typeof defenseLabels)[DefenseName]>}`;
+
+/** The variable that switches one defense at start: RESILIENCE_TIMEOUTS, ..., RESILIENCE_CIRCUIT_BREAKER. */
+export const defenseVariable = (name: DefenseName) =>
+  `RESILIENCE_${defenseLabels[name].toUpperCase()}` as DefenseVariable;
+
+const defenseFlags = Object.fromEntries(defenseNames.map((name) => [defenseVariable(name), flag(true)])) as Record<
+  DefenseVariable,
+  ReturnType<typeof flag>
+>;
 
 /** Every variable the aggregator reads; defaults match `make run` (DESIGN.md's local ports). */
 export const configSchema = z.object({
@@ -36,14 +56,11 @@ export const configSchema = z.object({
 
   /**
    * The defenses. RESILIENCE_ENABLED=false switches them all off, to show the
-   * cascade they prevent; each can also be switched off alone.
+   * cascade they prevent; each can also be switched off alone (one
+   * RESILIENCE_<LABEL> per defense switch), and so can admission control.
    */
   RESILIENCE_ENABLED: flag(true),
-  RESILIENCE_TIMEOUTS: flag(true),
-  RESILIENCE_RETRIES: flag(true),
-  RESILIENCE_CIRCUIT_BREAKER: flag(true),
-  RESILIENCE_BULKHEAD: flag(true),
-  RESILIENCE_FALLBACK: flag(true),
+  ...defenseFlags,
   RESILIENCE_ADMISSION: flag(true),
 
   /**

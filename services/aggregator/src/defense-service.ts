@@ -1,21 +1,16 @@
 import {
-  forwardedVersionOf,
-  msToTimestamp,
-  subjectOf,
+  fromDefensesMessage,
   timestampToMs,
   unaryCall,
   type AuthPolicy,
-  type CallContext,
   type PeerTransport,
-  type Replicator,
+  type ReplicatedService,
   type RpcHandlers,
-  type SecretKey,
 } from '@demo/platform';
 import type {
   DefenseServiceClient,
   DefenseServiceHandlers,
 } from '@demo/platform/generated/demo/aggregator/v1/DefenseService.js';
-import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
 import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
 import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
 import type { DefenseSwitches } from './resilience/defense-switches.js';
@@ -26,48 +21,21 @@ export const defenseAuthPolicy: AuthPolicy = {
   '/demo.aggregator.v1.DefenseService/SetDefenses': 'admin',
 };
 
-export type DefenseReplicator = Replicator<DefenseSwitches, DefenseServiceClient>;
+export type ReplicatedDefenses = ReplicatedService<DefenseSwitches, DefenseServiceClient>;
 
 /** DefenseService: switch the defenses on every aggregator replica, or read this replica's. */
 export function defenseServiceHandlers(
   rpc: RpcHandlers,
-  deps: { replicator: DefenseReplicator; replica: () => string; key: SecretKey },
+  deps: { defenses: ReplicatedDefenses },
 ): DefenseServiceHandlers {
-  const { replicator, replica, key } = deps;
-
-  /** A change forwarded by a peer is applied here only; one from a person goes everywhere. */
-  async function change(switches: DefenseSwitches, ctx: CallContext) {
-    const forwarded = forwardedVersionOf(ctx.metadata);
-    if (forwarded) {
-      await replicator.receive(switches, forwarded, ctx);
-      return [replica()];
-    }
-    return replicator.change(switches, await subjectOf(ctx.metadata, key));
-  }
-
+  const { defenses } = deps;
   return {
     SetDefenses: rpc.unary(async (request, ctx) => {
       const switches = fromDefensesMessage(request.defenses);
-      return { defenses: switches, appliedTo: await change(switches, ctx) };
+      return { defenses: switches, appliedTo: await defenses.change(switches, ctx) };
     }),
 
-    GetDefenses: rpc.unary(async () => ({
-      defenses: replicator.state.current,
-      replica: replica(),
-      updateTime: msToTimestamp(replicator.state.version.atMs),
-      updateOrigin: replicator.state.version.origin,
-    })),
-  };
-}
-
-/** A missing message is every defense off, as proto3 reads absent booleans. */
-export function fromDefensesMessage(message: Defenses__Output | null): DefenseSwitches {
-  return {
-    timeouts: message?.timeouts ?? false,
-    retries: message?.retries ?? false,
-    circuitBreaker: message?.circuitBreaker ?? false,
-    bulkhead: message?.bulkhead ?? false,
-    fallback: message?.fallback ?? false,
+    GetDefenses: rpc.unary(async () => ({ defenses: defenses.state.current, ...defenses.held() })),
   };
 }
 

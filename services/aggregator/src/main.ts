@@ -10,8 +10,8 @@ import {
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
+  ReplicatedService,
   replicaPeers,
-  Replicator,
   secretKey,
   serverSettings,
   startMetricsServer,
@@ -22,7 +22,7 @@ import {
   defenseAuthPolicy,
   defenseServiceHandlers,
   defenseTransport,
-  type DefenseReplicator,
+  type ReplicatedDefenses,
 } from './defense-service.js';
 import { recommendationDependency, userDependency } from './dependencies.js';
 import { untilConnected } from './channels.js';
@@ -45,7 +45,7 @@ const defenseMetricsOf = resilienceMetrics(metrics);
 
 const key = secretKey(config.JWT_SECRET);
 // The switches start from the environment and change through DefenseService.
-const defenses = new DefenseState(resilience);
+const defenses = new DefenseState(resilience.switches);
 defenseMetrics(metrics, defenses);
 
 const clientMetrics = grpcClientMetrics(metrics);
@@ -111,7 +111,7 @@ const server = new GrpcServer({
         }),
       }),
 });
-const defenseReplicator: DefenseReplicator = new Replicator({
+const replicatedDefenses: ReplicatedDefenses = new ReplicatedService({
   state: defenses,
   peers: replicaPeers(config.DEFENSE_PEERS_TARGET, {
     hosts: [config.GRPC_HOST, config.POD_IP],
@@ -132,7 +132,7 @@ server.addService(
 );
 server.addService(
   protos.demo.aggregator.v1.DefenseService.service,
-  defenseServiceHandlers(server.rpc, { replicator: defenseReplicator, replica: () => server.replica, key }),
+  defenseServiceHandlers(server.rpc, { defenses: replicatedDefenses }),
 );
 
 const metricsServer = await startMetricsServer({
@@ -148,18 +148,16 @@ const metricsServer = await startMetricsServer({
 // channels to connect: pods started together (helm install, a node reboot)
 // would otherwise take their first calls while the dependencies' pods are
 // not Ready yet and answer UNAVAILABLE or degraded for those first seconds.
-server.setReady(false);
-await server.start();
-await defenseReplicator.adoptFromPeers();
-const channels = [...Object.values(userClients), ...Object.values(recommendationClients)];
-const unconnected = await untilConnected(channels, config.STARTUP_CONNECT_TIMEOUT_MS);
-if (unconnected > 0) {
-  logger.warn(
-    { unconnected, waitedMs: config.STARTUP_CONNECT_TIMEOUT_MS },
-    'serving before every dependency is reachable',
-  );
-}
-server.setReady(true);
+await replicatedDefenses.startServing(server, async () => {
+  const channels = [...Object.values(userClients), ...Object.values(recommendationClients)];
+  const unconnected = await untilConnected(channels, config.STARTUP_CONNECT_TIMEOUT_MS);
+  if (unconnected > 0) {
+    logger.warn(
+      { unconnected, waitedMs: config.STARTUP_CONNECT_TIMEOUT_MS },
+      'serving before every dependency is reachable',
+    );
+  }
+});
 logger.info(
   {
     user: config.USER_TARGET,
@@ -173,6 +171,6 @@ logger.info(
 onShutdownSignal(logger, async () => {
   await server.shutdown();
   for (const client of [...Object.values(userClients), ...Object.values(recommendationClients)]) client.close();
-  defenseReplicator.close();
+  replicatedDefenses.close();
   metricsServer.close();
 });

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { mintToken, secretKey, unaryCall } from '@demo/platform';
+import { eachDefense, mintToken, secretKey, unaryCall, type DefenseSwitches } from '@demo/platform';
 import { freePort, scrapeMetric, startService, waitFor, type ServiceProcess } from '@demo/platform/testing';
-import type { Defenses } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
 import type { GetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetDefensesResponse.js';
 import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/SetDefensesResponse.js';
 import {
@@ -19,7 +18,7 @@ import {
 } from './system.js';
 
 const entry = fileURLToPath(new URL('../src/main.js', import.meta.url));
-const allOn: Defenses = { timeouts: true, retries: true, circuitBreaker: true, bulkhead: true, fallback: true };
+const allOn = eachDefense(() => true);
 
 async function defenseCall<Response>(
   address: string,
@@ -64,7 +63,7 @@ function replicaStarter(ports: number[]) {
     });
 }
 
-const setDefenses = (address: string, defenses: Defenses, role: 'user' | 'admin' = 'admin') =>
+const setDefenses = (address: string, defenses: DefenseSwitches, role: 'user' | 'admin' = 'admin') =>
   defenseCall<SetDefensesResponse__Output>(address, role, (client, md, options, callback) =>
     client.setDefenses({ defenses }, md, options, callback),
   );

@@ -1,6 +1,5 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { CircuitState } from 'cockatiel';
 import { DependencyGuard } from '../src/resilience/dependency-guard.js';
@@ -8,6 +7,14 @@ import { DependencyFailure, type FailureKind } from '../src/resilience/failures.
 import { answer, grpcError, scope, testDeps, testSettings, untilCancelled } from './fakes.js';
 
 const newGuard = () => new DependencyGuard('recommendation', testSettings(), testDeps());
+const { halfOpenAfterMs } = testSettings().breaker;
+
+/**
+ * cockatiel times the half-open delay with Date.now() and has no clock of
+ * its own to inject, so these tests mock Date (node:test's mock.timers) and
+ * move it on: the delay passes at once, and exactly.
+ */
+const mockClock = (t: TestContext) => t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
 /** Read through a call, so that one assertion on it does not narrow the next. */
 const stateOf = (guard: DependencyGuard) => guard.breaker?.state;
 
@@ -28,12 +35,14 @@ async function failTenTimes(guard: DependencyGuard, fail: () => Promise<never>, 
   return kinds;
 }
 
-async function openAndWaitForHalfOpen(guard: DependencyGuard) {
+/** Opens the breaker, then moves the mocked clock past its half-open delay: the next call is the probe. */
+async function openAndPassHalfOpenDelay(t: TestContext, guard: DependencyGuard) {
   await failTenTimes(guard, () => Promise.reject(grpcError(status.UNAVAILABLE)));
   assert.equal(stateOf(guard), CircuitState.Open);
-  // halfOpenAfterMs is 1: the next call after this is the probe.
-  await sleep(5);
+  t.mock.timers.tick(halfOpenAfterMs);
 }
+
+const healthy = () => Promise.resolve(answer({}));
 
 test("DEADLINE_EXCEEDED caused by the caller's shorter deadline never opens the breaker", async () => {
   const guard = newGuard();
@@ -83,35 +92,60 @@ test('a call whose deadline has already passed calls nobody', async () => {
   assert.equal(called, false);
 });
 
-test('a cancelled half-open probe does not close the circuit; the next probe that gets an answer does', async () => {
+test('an open breaker refuses every call until its half-open delay has passed, then lets a probe through', async (t) => {
+  mockClock(t);
   const guard = newGuard();
-  await openAndWaitForHalfOpen(guard);
+  await failTenTimes(guard, () => Promise.reject(grpcError(status.UNAVAILABLE)));
+  assert.equal(stateOf(guard), CircuitState.Open);
+
+  t.mock.timers.tick(halfOpenAfterMs - 1);
+  let called = false;
+  const kind = await failureKind(
+    guard.execute(scope(), () => {
+      called = true;
+      return healthy();
+    }),
+  );
+  assert.equal(kind, 'circuit_open', 'a millisecond before the delay, the call is refused');
+  assert.equal(called, false);
+
+  t.mock.timers.tick(1);
+  await guard.execute(scope(), healthy);
+  assert.equal(stateOf(guard), CircuitState.Closed, 'at the delay, the probe went through and its answer closed it');
+});
+
+test('a cancelled half-open probe does not close the circuit; the next probe that gets an answer does', async (t) => {
+  mockClock(t);
+  const guard = newGuard();
+  await openAndPassHalfOpenDelay(t, guard);
 
   const controller = new AbortController();
   const probe = guard.execute(scope({ signal: controller.signal }), untilCancelled);
   assert.equal(stateOf(guard), CircuitState.HalfOpen, 'the probe is out');
   controller.abort();
   assert.equal(await failureKind(probe), 'cancelled');
-  assert.notEqual(stateOf(guard), CircuitState.Closed, 'a probe without an answer proves nothing');
+  assert.equal(stateOf(guard), CircuitState.Open, 'a probe without an answer proves nothing: open again');
 
-  await sleep(5);
-  await guard.execute(scope(), () => Promise.resolve(answer({})));
+  t.mock.timers.tick(halfOpenAfterMs);
+  await guard.execute(scope(), healthy);
   assert.equal(stateOf(guard), CircuitState.Closed);
 });
 
-test("a half-open probe cut short by the caller's deadline does not close the circuit either", async () => {
+test("a half-open probe cut short by the caller's deadline does not close the circuit either", async (t) => {
+  mockClock(t);
   const guard = newGuard();
-  await openAndWaitForHalfOpen(guard);
+  await openAndPassHalfOpenDelay(t, guard);
   const kind = await failureKind(
     guard.execute(scope({ setBy: 'caller' }), () => Promise.reject(grpcError(status.DEADLINE_EXCEEDED))),
   );
   assert.equal(kind, 'caller_deadline');
-  assert.notEqual(stateOf(guard), CircuitState.Closed);
+  assert.equal(stateOf(guard), CircuitState.Open, 'open again, to probe after another delay');
 });
 
-test('while the half-open probe is out, every other call is refused at once', async () => {
+test('while the half-open probe is out, every other call is refused at once', async (t) => {
+  mockClock(t);
   const guard = newGuard();
-  await openAndWaitForHalfOpen(guard);
+  await openAndPassHalfOpenDelay(t, guard);
   const controller = new AbortController();
   const probe = guard.execute(scope({ signal: controller.signal }), untilCancelled);
   let called = false;

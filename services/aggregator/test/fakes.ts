@@ -3,7 +3,7 @@
  * a silent logger and metrics, calls that answer or fail on command.
  */
 import { status } from '@grpc/grpc-js';
-import { createLogger, createMetricsRegistry, type UnaryResult } from '@demo/platform';
+import { createLogger, createMetricsRegistry, eachDefense, type UnaryResult } from '@demo/platform';
 import type { CallScope } from '../src/resilience/deadlines.js';
 import { DefenseState } from '../src/resilience/defense-switches.js';
 import { resilienceMetrics } from '../src/resilience/metrics.js';
@@ -11,17 +11,14 @@ import type { ResilienceSettings } from '../src/resilience/settings.js';
 
 export function testSettings(overrides: Partial<ResilienceSettings> = {}): ResilienceSettings {
   return {
-    timeouts: true,
-    retries: false,
-    circuitBreaker: true,
-    bulkhead: true,
-    fallback: true,
+    switches: { ...eachDefense(() => true), retries: false },
     admissionMaxInFlight: undefined,
     deadlineMarginMs: 20,
     timeoutMs: { user: 1000, recommendation: 300 },
     retry: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200, budgetMaxTokens: 10, budgetTokenRatio: 0.1 },
-    // Five calls in the one-second window are enough to open; half-open after 1 ms.
-    breaker: { failureRatio: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 1 },
+    // Five calls in the one-second window are enough to open; half-open after the default 2 s,
+    // which tests pass on a mocked clock (mock.timers), not by waiting.
+    breaker: { failureRatio: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 2000 },
     bulkheadLimits: { user: { concurrency: 4, queue: 0 }, recommendation: { concurrency: 4, queue: 0 } },
     ...overrides,
   };
@@ -31,7 +28,7 @@ export function testDeps(settings: ResilienceSettings = testSettings()) {
   return {
     metrics: resilienceMetrics(createMetricsRegistry({ service: 'test' })),
     logger: createLogger({ service: 'test', level: 'silent' }),
-    switches: new DefenseState(settings),
+    switches: new DefenseState(settings.switches),
   };
 }
 

@@ -5,10 +5,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
-import { InvalidTokenError, maxDelayMs, verifyToken, type Logger, type SecretKey } from '@demo/platform';
+import {
+  defenseLabels,
+  eachDefense,
+  InvalidTokenError,
+  maxDelayMs,
+  verifyToken,
+  type Logger,
+  type SecretKey,
+} from '@demo/platform';
 import type { LoadGenerator } from './load-generator.js';
 import { messageOf, type ServiceCalls } from './service-calls.js';
 import type { SystemSampler } from './system-sampler.js';
+import type { PointEvent, State } from './wire.js';
 
 /** The page and its assets: web/ beside dist/, the compiled script in dist/web, uPlot from its npm package. */
 const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -32,15 +41,7 @@ const faultBody = z.object({
     abort: z.object({ grpcCode: z.number().int().min(1).max(16), percentage }).optional(),
   }),
 });
-const defensesBody = z.object({
-  defenses: z.object({
-    timeouts: z.boolean(),
-    retries: z.boolean(),
-    circuitBreaker: z.boolean(),
-    bulkhead: z.boolean(),
-    fallback: z.boolean(),
-  }),
-});
+const defensesBody = z.object({ defenses: z.object(eachDefense(() => z.boolean())) });
 
 class HttpError extends Error {
   constructor(
@@ -75,25 +76,27 @@ export function createConsoleServer(options: ConsoleHttpOptions): { server: Serv
   const { sampler, calls, load, logger } = options;
   const streams = new Set<ServerResponse>();
 
-  const state = () => ({
+  const state = (): State => ({
     history: sampler.history,
     markers: sampler.markers,
     settings: sampler.settings,
     load: load.status,
     recent: load.recent,
+    defenseLabels,
     jaegerUrl: options.traceLinks ? options.jaegerUrl : '',
     maxRate: options.maxRate,
     gateway: sampler.hasGateway,
   });
 
   sampler.onPoint((point) => {
-    const message = `event: point\ndata: ${JSON.stringify({
+    const event: PointEvent = {
       point,
       markers: sampler.markers,
       settings: sampler.settings,
       load: load.status,
       recent: load.recent,
-    })}\n\n`;
+    };
+    const message = `event: point\ndata: ${JSON.stringify(event)}\n\n`;
     for (const stream of streams) stream.write(message);
   });
 

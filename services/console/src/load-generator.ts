@@ -3,25 +3,7 @@ import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/a
 import { unaryCall } from '@demo/platform';
 import type { AggregatorServiceClient } from '@demo/platform/generated/demo/aggregator/v1/AggregatorService.js';
 import type { GetUserHomeResponse__Output } from '@demo/platform/generated/demo/aggregator/v1/GetUserHomeResponse.js';
-
-/** A degraded or failed call, for the page's list of recent trouble. */
-export interface RecentCall {
-  at: number;
-  outcome: string;
-  reason: string;
-  latencyMs: number;
-  /** Set when the call's trace was sampled (and so can be found in Jaeger). */
-  traceId?: string | undefined;
-}
-
-export interface LoadStatus {
-  running: boolean;
-  rate: number;
-  sent: number;
-  inFlight: number;
-  /** Calls not sent because too many were still in flight. */
-  skipped: number;
-}
+import type { LoadStatus, RecentCall } from './wire.js';
 
 /** Ticks of the scheduler: fine enough to spread 100 calls a second evenly. */
 const tickMs = 10;

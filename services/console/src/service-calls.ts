@@ -1,12 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   describeFault,
+  fromDefensesMessage,
   fromFaultMessage,
   mintToken,
   resolveAddresses,
   toFaultMessage,
   unaryCall,
   validateFault,
+  type DefenseSwitches,
   type Fault,
   type LoadedProtos,
   type SecretKey,
@@ -17,10 +19,7 @@ import type { SetDefensesResponse__Output } from '@demo/platform/generated/demo/
 import type { FaultServiceClient } from '@demo/platform/generated/demo/fault/v1/FaultService.js';
 import type { GetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/GetFaultResponse.js';
 import type { SetFaultResponse__Output } from '@demo/platform/generated/demo/fault/v1/SetFaultResponse.js';
-import type { ReplicaDefenses, ReplicaFault } from './system-sampler.js';
-import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
-
-export type DefenseSwitches = Defenses__Output;
+import type { ReplicaDefenses, ReplicaFault } from './wire.js';
 
 const callTimeoutMs = 800;
 const readTokenTtlSeconds = 3600;
@@ -95,18 +94,9 @@ export class ServiceCalls {
             (md, callOptions, callback) => client.getDefenses({}, md, callOptions, callback),
             options(),
           );
-          const d = response.defenses;
           return {
             replica: response.replica || address,
-            defenses: d
-              ? {
-                  timeouts: d.timeouts,
-                  retries: d.retries,
-                  circuitBreaker: d.circuitBreaker,
-                  bulkhead: d.bulkhead,
-                  fallback: d.fallback,
-                }
-              : undefined,
+            defenses: response.defenses ? fromDefensesMessage(response.defenses) : undefined,
           };
         } catch (error) {
           return { replica: address, error: messageOf(error) };

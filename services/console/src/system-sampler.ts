@@ -1,66 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { resolveAddresses, type Fault, type Logger } from '@demo/platform';
+import { defenseNames, resolveAddresses, type Logger } from '@demo/platform';
 import { buckets, histogramQuantile, parsePrometheusText, sum, sumBy, type Sample } from './prometheus-text.js';
-import type { ServiceCalls, DefenseSwitches } from './service-calls.js';
-
-export type DependencyName = 'user' | 'recommendation';
-export const dependencyNames: readonly DependencyName[] = ['user', 'recommendation'];
-
-/** What one dependency's defenses did in one interval (per second where it is a rate). */
-export interface DependencyPoint {
-  /** 0 closed, 1 open, 2 half-open (cockatiel's numbering); -1 while the breaker is switched off; null when unknown. */
-  breaker: number | null;
-  inFlight: number | null;
-  bulkheadRejections: number | null;
-  retries: number | null;
-  retriesRefused: number | null;
-  timeouts: number | null;
-}
-
-/** One point of every chart: the interval that ended at `t`. */
-export interface Point {
-  /** ms since the epoch. */
-  t: number;
-  /** GetUserHome answers per second at the front door: ok, degraded, and each error code. */
-  outcomes: Record<string, number>;
-  /** Front-door latency, estimated from the aggregator's histogram as Prometheus would. */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  dependencies: Record<DependencyName, DependencyPoint>;
-  /** Calls per second each replica of each dependency served. */
-  share: Record<DependencyName, Record<string, number>>;
-  /**
-   * REST and gRPC-Web calls per second the gateway answered, by HTTP status
-   * class ('2xx', '4xx', ...), its own refusals included; null without a gateway.
-   */
-  gateway: Record<string, number> | null;
-}
-
-export interface ReplicaFault {
-  replica: string;
-  fault?: Fault | undefined;
-  description: string;
-  error?: string | undefined;
-}
-
-export interface ReplicaDefenses {
-  replica: string;
-  defenses?: DefenseSwitches | undefined;
-  error?: string | undefined;
-}
-
-/** A change seen on the system (a fault, a defense), drawn on every chart. */
-export interface Marker {
-  t: number;
-  text: string;
-}
-
-export interface Settings {
-  faults: ReplicaFault[];
-  defenses: ReplicaDefenses[];
-  /** Metrics endpoints that did not answer the last scrape. */
-  unreachable: string[];
-}
+import type { ServiceCalls } from './service-calls.js';
+import type {
+  DependencyName,
+  DependencyPoint,
+  Marker,
+  Point,
+  ReplicaDefenses,
+  ReplicaFault,
+  Settings,
+} from './wire.js';
 
 export interface MetricsTargets {
   aggregator: string;
@@ -322,9 +272,7 @@ export class SystemSampler {
     const switchesThen = previous.defenses.find((d) => d.defenses)?.defenses;
     const switchesNow = defenses.find((d) => d.defenses)?.defenses;
     if (switchesThen && switchesNow) {
-      const changed = (Object.keys(switchesNow) as (keyof DefenseSwitches)[]).filter(
-        (name) => switchesNow[name] !== switchesThen[name],
-      );
+      const changed = defenseNames.filter((name) => switchesNow[name] !== switchesThen[name]);
       if (changed.length > 0) {
         this.mark(`defenses: ${changed.map((name) => `${name} ${switchesNow[name] ? 'on' : 'off'}`).join(', ')}`);
       }

@@ -4,69 +4,8 @@
 // pasted; without one the page is read-only.
 import uPlot from '/vendor/uPlot.esm.js';
 
-// ---- What the console sends (services/console/src) ----------------------
-type DependencyName = 'user' | 'recommendation';
-interface DependencyPoint {
-  breaker: number | null;
-  inFlight: number | null;
-  bulkheadRejections: number | null;
-  retries: number | null;
-  retriesRefused: number | null;
-  timeouts: number | null;
-}
-interface Point {
-  t: number;
-  outcomes: Record<string, number>;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  dependencies: Record<DependencyName, DependencyPoint>;
-  share: Record<DependencyName, Record<string, number>>;
-  /** REST and gRPC-Web calls/s by HTTP status class; null without a gateway. */
-  gateway: Record<string, number> | null;
-}
-interface Marker {
-  t: number;
-  text: string;
-}
-interface Defenses {
-  timeouts: boolean;
-  retries: boolean;
-  circuitBreaker: boolean;
-  bulkhead: boolean;
-  fallback: boolean;
-}
-interface Settings {
-  faults: { replica: string; description: string; error?: string }[];
-  defenses: { replica: string; defenses?: Defenses; error?: string }[];
-  unreachable: string[];
-}
-interface LoadStatus {
-  running: boolean;
-  rate: number;
-  sent: number;
-  inFlight: number;
-  skipped: number;
-}
-interface RecentCall {
-  at: number;
-  outcome: string;
-  reason: string;
-  latencyMs: number;
-  traceId?: string;
-}
-interface Update {
-  markers: Marker[];
-  settings: Settings;
-  load: LoadStatus;
-  recent: RecentCall[];
-}
-interface State extends Update {
-  history: Point[];
-  jaegerUrl: string;
-  maxRate: number;
-  /** Whether the system has a gateway (the page then charts its calls). */
-  gateway: boolean;
-}
+import type { DefenseName, DefenseSwitches } from '@demo/platform';
+import type { DependencyName, Marker, Point, PointEvent, State, Update } from '../src/wire.js';
 
 const dependencies: DependencyName[] = ['user', 'recommendation'];
 const breakerNames: Record<number, string> = { [-1]: 'off', 0: 'closed', 1: 'open', 2: 'half-open', 3: 'isolated' };
@@ -293,14 +232,14 @@ function showUpdate(update: Update): void {
     const row = defenses.insertRow();
     cell(row, replica.replica);
     const on = replica.defenses
-      ? (Object.keys(replica.defenses) as (keyof Defenses)[]).filter((name) => replica.defenses?.[name]).join(', ')
+      ? (Object.keys(replica.defenses) as DefenseName[]).filter((name) => replica.defenses?.[name]).join(', ')
       : undefined;
     cell(row, replica.error ? `unreachable: ${replica.error}` : on || 'none');
   }
 
   const switches = update.settings.defenses.find((d) => d.defenses)?.defenses;
   for (const box of document.querySelectorAll<HTMLInputElement>('input.defense')) {
-    const name = box.dataset['defense'] as keyof Defenses;
+    const name = box.dataset['defense'] as keyof DefenseSwitches;
     if (switches && document.activeElement !== box) box.checked = switches[name];
   }
 
@@ -390,6 +329,30 @@ const presets: Record<string, unknown> = {
   hang: { delay: { delayMs: 3_600_000, percentage: 100 } },
 };
 
+/** A checkbox for each defense switch the console names, in its order; a change sends all of them. */
+function drawDefenseSwitches(labels: Record<DefenseName, string>): void {
+  const fieldset = byId('defense-switches');
+  for (const [name, label] of Object.entries(labels)) {
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.className = 'admin defense';
+    box.dataset['defense'] = name;
+    box.disabled = token === '';
+    box.addEventListener('change', () => {
+      const defenses = Object.fromEntries(
+        [...document.querySelectorAll<HTMLInputElement>('input.defense')].map((b): [string, boolean] => [
+          b.dataset['defense'] ?? '',
+          b.checked,
+        ]),
+      );
+      void act('/api/defenses', { defenses }, `${name} ${box.checked ? 'on' : 'off'}`);
+    });
+    const wrapper = document.createElement('label');
+    wrapper.append(box, ` ${label.replaceAll('_', ' ')}`);
+    fieldset.append(wrapper);
+  }
+}
+
 function wireControls(): void {
   byId('token-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
@@ -421,17 +384,6 @@ function wireControls(): void {
     };
     void act('/api/fault', { fault }, 'custom fault');
   });
-  for (const box of document.querySelectorAll<HTMLInputElement>('input.defense')) {
-    box.addEventListener('change', () => {
-      const defenses = Object.fromEntries(
-        [...document.querySelectorAll<HTMLInputElement>('input.defense')].map((b): [string, boolean] => [
-          b.dataset['defense'] ?? '',
-          b.checked,
-        ]),
-      );
-      void act('/api/defenses', { defenses }, `${box.dataset['defense'] ?? ''} ${box.checked ? 'on' : 'off'}`);
-    });
-  }
 }
 
 // ---- Start -----------------------------------------------------------------
@@ -440,6 +392,7 @@ async function start(): Promise<void> {
   wireControls();
   showRole();
   const state = (await (await fetch('/api/state')).json()) as State;
+  drawDefenseSwitches(state.defenseLabels);
   history = state.history;
   jaegerUrl = state.jaegerUrl;
   byId('load-rate', HTMLInputElement).max = String(state.maxRate);
@@ -459,7 +412,7 @@ async function start(): Promise<void> {
     connection.className = 'pill bad';
   });
   events.addEventListener('point', (event) => {
-    const update = JSON.parse((event as MessageEvent<string>).data) as Update & { point: Point };
+    const update = JSON.parse((event as MessageEvent<string>).data) as PointEvent;
     history.push(update.point);
     if (history.length > 300) history.shift();
     showUpdate(update);

@@ -14,8 +14,8 @@ import {
   loadConfigOrExit,
   loadProtos,
   onShutdownSignal,
+  ReplicatedService,
   replicaPeers,
-  Replicator,
   secretKey,
   serverSettings,
   startMetricsServer,
@@ -48,7 +48,7 @@ const server = new GrpcServer({
   auth: { policy: { ...recommendationAuthPolicy, ...faultAuthPolicy }, key },
   interceptors: [faultInterceptor({ state: faultState, onInjected: faultMetrics(metrics, faultState).record })],
 });
-const faultReplicator = new Replicator({
+const replicatedFault = new ReplicatedService({
   state: faultState,
   peers: replicaPeers(config.FAULT_PEERS_TARGET, { hosts: [config.GRPC_HOST, config.POD_IP], port: () => server.port }),
   replica: () => server.replica,
@@ -65,7 +65,7 @@ server.addService(
 );
 server.addService(
   protos.demo.fault.v1.FaultService.service,
-  faultServiceHandlers(server.rpc, { replicator: faultReplicator, replica: () => server.replica, key }),
+  faultServiceHandlers(server.rpc, { fault: replicatedFault }),
 );
 
 const metricsServer = await startMetricsServer({
@@ -74,16 +74,13 @@ const metricsServer = await startMetricsServer({
   port: config.METRICS_PORT,
   logger,
 });
+logger.info({ products: recommender.size, fault: faultState.toString() }, 'catalog loaded');
 // Not ready until it runs the fault its peers run: a replica that joins
 // during a fault demo must not serve healthy answers meanwhile.
-server.setReady(false);
-await server.start();
-logger.info({ products: recommender.size, fault: faultState.toString() }, 'catalog loaded');
-await faultReplicator.adoptFromPeers();
-server.setReady(true);
+await replicatedFault.startServing(server);
 
 onShutdownSignal(logger, async () => {
   await server.shutdown();
-  faultReplicator.close();
+  replicatedFault.close();
   metricsServer.close();
 });

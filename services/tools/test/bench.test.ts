@@ -11,7 +11,8 @@ import { gatewayVariants } from '../src/bench/gateway.js';
 
 // A few seconds of `make bench` (the full run is a benchmark, not a test):
 // it must measure with ghz, closed loop and at a constant rate, read the
-// services' CPU, and write its table, targets, footprint and report.
+// services' CPU, and write its table, targets, footprint (the control room's
+// too), the admission limit under overload and its report.
 const runner = fileURLToPath(new URL('../src/bench/run.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -43,6 +44,7 @@ test('a short bench run measures CPU per call, throughput and latency of the cei
       REPEATS: '1',
       RSS_SECONDS: '0',
       FOOTPRINT_SECONDS: '2',
+      OVERLOAD_ROUNDS: '1',
       CASES: 'ceiling,platform-off,home-10',
       OUTPUT: output,
       REPORTS_DIR: dir,
@@ -119,6 +121,25 @@ test('a short bench run measures CPU per call, throughput and latency of the cei
     );
     assert.match(row[5] ?? '', /^\d+m \/ \d+Mi$/, 'the chart requests');
   }
+  // The control room's own row, from its own table: measured while its load generator ran.
+  const room = tableRows(markdown.slice(markdown.indexOf('The control room (the console)')), 'process');
+  assert.deepEqual(
+    room.map((row) => row[0]),
+    ['console'],
+  );
+  assert.ok(
+    room[0]?.slice(1, 5).every((value) => Number(value) > 0),
+    `numbers in: ${room[0]?.join(' | ')}`,
+  );
+  assert.match(room[0]?.[5] ?? '', /^\d+m \/ \d+Mi$/, 'the chart requests');
+  const loadCalls = /Its load generator made (\d+) calls, (\d+) answered OK\./.exec(markdown);
+  assert.ok(loadCalls && Number(loadCalls[1]) > 0 && Number(loadCalls[2]) > 0, 'the console made calls meanwhile');
+
+  // The admission limit at three times capacity: measured and judged, never asserted (a shared machine decides).
+  const overload = markdown.slice(markdown.indexOf('## Overload')).split('\n## ')[0] ?? '';
+  assert.match(overload, /^- (PASS|FAIL) the excess shed at once/m);
+  const offered = /^- (\d+) calls offered: (\d+) ok, \d+ degraded, (\d+) RESOURCE_EXHAUSTED/m.exec(overload);
+  assert.ok(offered && Number(offered[1]) > 0 && Number(offered[2]) > 0, `calls offered and answered in:\n${overload}`);
 
   const reportFile = readdirSync(dir).find((file) => /^bench-.*\.json$/.test(file));
   assert.ok(reportFile, `a report in ${dir}`);

@@ -1,27 +1,16 @@
 import { Gauge } from 'prom-client';
-import { ReplicatedState, type MetricsRegistry } from '@demo/platform';
-import type { ResilienceSettings } from './settings.js';
-import type { Defenses__Output } from '@demo/platform/generated/demo/aggregator/v1/Defenses.js';
+import {
+  defenseLabels,
+  defenseNames,
+  ReplicatedState,
+  type DefenseSwitches,
+  type MetricsRegistry,
+} from '@demo/platform';
 
-/** Each defense on (true) or off, switchable at run time through DefenseService. */
-export type DefenseSwitches = Defenses__Output;
-
-/** The metric label and span attribute name of each switch. */
-export const defenseLabels: Record<keyof DefenseSwitches, string> = {
-  timeouts: 'timeouts',
-  retries: 'retries',
-  circuitBreaker: 'circuit_breaker',
-  bulkhead: 'bulkhead',
-  fallback: 'fallback',
-};
+export type { DefenseSwitches } from '@demo/platform';
 
 /** The switches in force on this replica, the same on every replica; the environment gives the start-up values. */
 export class DefenseState extends ReplicatedState<DefenseSwitches> {
-  constructor(settings: ResilienceSettings) {
-    const { timeouts, retries, circuitBreaker, bulkhead, fallback } = settings;
-    super({ timeouts, retries, circuitBreaker, bulkhead, fallback });
-  }
-
   override toString(): string {
     return describeDefenses(this.current);
   }
@@ -29,19 +18,12 @@ export class DefenseState extends ReplicatedState<DefenseSwitches> {
 
 /** "timeouts on, retries on, circuit_breaker off, ...", for logs. */
 export function describeDefenses(switches: DefenseSwitches): string {
-  return (Object.keys(defenseLabels) as (keyof DefenseSwitches)[])
-    .map((name) => `${defenseLabels[name]} ${switches[name] ? 'on' : 'off'}`)
-    .join(', ');
+  return defenseNames.map((name) => `${defenseLabels[name]} ${switches[name] ? 'on' : 'off'}`).join(', ');
 }
 
 /** The switches as span attributes: `defense.timeouts` true or false, and so on. */
 export function defenseAttributes(switches: DefenseSwitches): Record<string, boolean> {
-  return Object.fromEntries(
-    (Object.keys(defenseLabels) as (keyof DefenseSwitches)[]).map((name) => [
-      `defense.${defenseLabels[name]}`,
-      switches[name],
-    ]),
-  );
+  return Object.fromEntries(defenseNames.map((name) => [`defense.${defenseLabels[name]}`, switches[name]]));
 }
 
 /** aggregator_defense_enabled{defense}: 1 while on, read at scrape time. */
@@ -52,9 +34,7 @@ export function defenseMetrics(registry: MetricsRegistry, state: DefenseState): 
     labelNames: ['defense'],
     registers: [registry],
     collect() {
-      for (const name of Object.keys(defenseLabels) as (keyof DefenseSwitches)[]) {
-        this.set({ defense: defenseLabels[name] }, state.current[name] ? 1 : 0);
-      }
+      for (const name of defenseNames) this.set({ defense: defenseLabels[name] }, state.current[name] ? 1 : 0);
     },
   });
 }

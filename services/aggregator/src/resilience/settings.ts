@@ -1,17 +1,18 @@
-import type { AggregatorConfig } from '../config.js';
+import { eachDefense, type DefenseSwitches } from '@demo/platform';
+import { defenseVariable, type AggregatorConfig } from '../config.js';
 
 export type DependencyName = 'user' | 'recommendation';
 
 /** The defenses in force, after the master switch RESILIENCE_ENABLED and the one per defense. */
 export interface ResilienceSettings {
-  /** Each downstream call gets its own timeout (and the caller's deadline less a margin). */
-  timeouts: boolean;
-  /** grpc-js retries idempotent reads on UNAVAILABLE, within a retry budget. */
-  retries: boolean;
-  circuitBreaker: boolean;
-  bulkhead: boolean;
-  /** A failing optional dependency degrades the answer instead of failing it. */
-  fallback: boolean;
+  /**
+   * The start-up switches: timeouts (each downstream call gets its own
+   * timeout, and the caller's deadline less a margin), retries (grpc-js
+   * retries idempotent reads on UNAVAILABLE, within a retry budget), the
+   * circuit breaker, the bulkhead, and fallback (a failing optional
+   * dependency degrades the answer instead of failing it).
+   */
+  switches: DefenseSwitches;
   /** Calls past this many in flight get RESOURCE_EXHAUSTED at once; undefined when admission control is off. */
   admissionMaxInFlight: number | undefined;
   deadlineMarginMs: number;
@@ -30,11 +31,7 @@ export interface ResilienceSettings {
 export function resilienceSettings(config: AggregatorConfig): ResilienceSettings {
   const on = (switchedOn: boolean) => config.RESILIENCE_ENABLED && switchedOn;
   return {
-    timeouts: on(config.RESILIENCE_TIMEOUTS),
-    retries: on(config.RESILIENCE_RETRIES),
-    circuitBreaker: on(config.RESILIENCE_CIRCUIT_BREAKER),
-    bulkhead: on(config.RESILIENCE_BULKHEAD),
-    fallback: on(config.RESILIENCE_FALLBACK),
+    switches: eachDefense((name) => on(config[defenseVariable(name)])),
     admissionMaxInFlight: on(config.RESILIENCE_ADMISSION) ? config.ADMISSION_MAX_IN_FLIGHT : undefined,
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
     timeoutMs: { user: config.USER_TIMEOUT_MS, recommendation: config.RECOMMENDATION_TIMEOUT_MS },

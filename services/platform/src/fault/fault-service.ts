@@ -1,8 +1,7 @@
-import { subjectOf, type SecretKey } from '../auth.js';
 import type { AuthPolicy } from '../interceptors/auth.js';
-import type { CallContext, RpcHandlers } from '../handlers.js';
+import type { RpcHandlers } from '../handlers.js';
 import type { FaultServiceClient, FaultServiceHandlers } from '../generated/demo/fault/v1/FaultService.js';
-import { forwardedVersionOf, msToTimestamp, type Replicator } from '../replication/replicator.js';
+import type { ReplicatedService } from '../replication/replicated-service.js';
 import { noFault, validateFault, type Fault } from './fault.js';
 import { fromFaultMessage, toFaultMessage } from './fault-replication.js';
 
@@ -13,37 +12,20 @@ export const faultAuthPolicy: AuthPolicy = {
   '/demo.fault.v1.FaultService/ClearFault': 'admin',
 };
 
+export type ReplicatedFault = ReplicatedService<Fault, FaultServiceClient>;
+
 /** FaultService: change the fault on every replica, or read this replica's. */
-export function faultServiceHandlers(
-  rpc: RpcHandlers,
-  deps: { replicator: Replicator<Fault, FaultServiceClient>; replica: () => string; key: SecretKey },
-): FaultServiceHandlers {
-  const { replicator, replica, key } = deps;
-
-  /** A change forwarded by a peer is applied here only; one from a person goes everywhere. */
-  async function change(fault: Fault, ctx: CallContext) {
-    const forwarded = forwardedVersionOf(ctx.metadata);
-    if (forwarded) {
-      await replicator.receive(fault, forwarded, ctx);
-      return [replica()];
-    }
-    return replicator.change(fault, await subjectOf(ctx.metadata, key));
-  }
-
+export function faultServiceHandlers(rpc: RpcHandlers, deps: { fault: ReplicatedFault }): FaultServiceHandlers {
+  const { fault: replicated } = deps;
   return {
     SetFault: rpc.unary(async (request, ctx) => {
       const fault = validateFault(fromFaultMessage(request.fault));
-      const appliedTo = await change(fault, ctx);
+      const appliedTo = await replicated.change(fault, ctx);
       return { fault: toFaultMessage(fault), appliedTo };
     }),
 
-    GetFault: rpc.unary(async () => ({
-      fault: toFaultMessage(replicator.state.current),
-      replica: replica(),
-      updateTime: msToTimestamp(replicator.state.version.atMs),
-      updateOrigin: replicator.state.version.origin,
-    })),
+    GetFault: rpc.unary(async () => ({ fault: toFaultMessage(replicated.state.current), ...replicated.held() })),
 
-    ClearFault: rpc.unary(async (_request, ctx) => ({ appliedTo: await change(noFault, ctx) })),
+    ClearFault: rpc.unary(async (_request, ctx) => ({ appliedTo: await replicated.change(noFault, ctx) })),
   };
 }

@@ -62,6 +62,21 @@ export interface PeerTransport<Value, Client> {
   pull(client: Client, call: PeerCall): Promise<Change<Value>>;
 }
 
+export interface ReplicatorOptions<Value, Client extends grpc.Client> {
+  state: ReplicatedState<Value>;
+  peers: ReplicaPeers;
+  replica: () => string;
+  /** Makes the client for one peer's address (the service's generated client). */
+  connect: (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => Client;
+  transport: PeerTransport<Value, Client>;
+  /** Signs the token this replica shows its peers, and checks theirs (and a person's, in ReplicatedService). */
+  key: SecretKey;
+  /** Names what is replicated, in the peer token's audience: "fault", "defenses". */
+  topic: string;
+  logger: Logger;
+  describe?: (value: Value) => unknown;
+}
+
 /**
  * Keeps every replica of a service on the same value. A change made here is
  * applied here, then forwarded to every peer at once, with its version in
@@ -94,20 +109,7 @@ export class Replicator<Value, Client extends grpc.Client> {
   readonly #clients = new Map<string, Client>();
   #token: { value: Promise<string>; renewAt: number } | undefined;
 
-  constructor(options: {
-    state: ReplicatedState<Value>;
-    peers: ReplicaPeers;
-    replica: () => string;
-    /** Makes the client for one peer's address (the service's generated client). */
-    connect: (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => Client;
-    transport: PeerTransport<Value, Client>;
-    /** Signs the token this replica shows its peers, and checks theirs. */
-    key: SecretKey;
-    /** Names what is replicated, in the peer token's audience: "fault", "defenses". */
-    topic: string;
-    logger: Logger;
-    describe?: (value: Value) => unknown;
-  }) {
+  constructor(options: ReplicatorOptions<Value, Client>) {
     this.#state = options.state;
     this.#peers = options.peers;
     this.#replica = options.replica;

@@ -89,7 +89,7 @@ export function telemetry(context: CaseContext, mode: Telemetry): Record<string,
  */
 const frontDoorConnectionAge = { MAX_CONNECTION_AGE_MS: String(60 * 60 * 1000) };
 
-const pinned = (context: CaseContext) => (context.serviceCpus ? { cpus: context.serviceCpus } : {});
+export const pinned = (context: CaseContext) => (context.serviceCpus ? { cpus: context.serviceCpus } : {});
 
 async function echoCase(context: CaseContext, env: Record<string, string>): Promise<Target> {
   // Port 0: startService learns the port from the server's "serving" line, once it listens.
@@ -163,6 +163,35 @@ export async function homeCase(
       processes: [system.aggregator, system.user, ...system.recommendations],
       stop: () => system.stop(),
     };
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+}
+
+/** The control room over the whole system, as `make run` starts it, and an admin token to drive it. */
+export interface ControlRoom {
+  console: ServiceProcess;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function controlRoomCase(context: CaseContext): Promise<ControlRoom> {
+  const system = await startLocalSystem({
+    jwtSecret: context.jwtSecret,
+    console: true,
+    // Its load calls the one user created below, the first of a fresh store.
+    env: { all: telemetry(context, '10%'), console: { LOAD_USER_IDS: '1' } },
+    collectLogs: false,
+    ...pinned(context),
+  });
+  try {
+    const userId = await createBenchUser(system.user.address);
+    if (userId !== '1') throw new Error(`the bench user is ${userId}, not the 1 the console's load calls`);
+    if (!system.console) throw new Error('the console did not start');
+    const key = secretKey(context.jwtSecret);
+    const adminToken = await mintToken({ key, subject: 'bench', role: 'admin', ttlSeconds: 3600 });
+    return { console: system.console, adminToken, stop: () => system.stop() };
   } catch (error) {
     await system.stop();
     throw error;

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Target } from './cases.js';
+import { scrapeMetric } from '@demo/platform/testing';
+import type { ControlRoom, Target } from './cases.js';
 import { runFixedRate, type GhzPlacement } from './ghz.js';
 import { cpuSeconds, rssKb } from './proc.js';
 
@@ -39,6 +40,13 @@ export interface Footprint {
   processes: ProcessFootprint[];
   failures: Record<string, number>;
   errorMessages: Record<string, number>;
+  /** The control room beside them, on a system of its own. */
+  console?: ConsoleFootprint | undefined;
+}
+
+export interface ConsoleFootprint extends ProcessFootprint {
+  /** GetUserHome calls its load generator made while it was measured, and how many answered OK. */
+  loadCalls: { made: number; ok: number };
 }
 
 /** Measures `target` from just after its start: idle first, then at `footprintRate`. */
@@ -67,6 +75,56 @@ export async function measureFootprint(
     failures: run.failures,
     errorMessages: run.errorMessages,
   };
+}
+
+/**
+ * The control room's own cost, measured as the GetUserHome processes' is:
+ * with one page open (its event stream, read as a browser reads it), idle,
+ * then while its own load generator sends `footprintRate` GetUserHome a
+ * second and charts them.
+ */
+export async function measureConsoleFootprint(
+  room: ControlRoom,
+  options: { loadSeconds: number },
+): Promise<ConsoleFootprint> {
+  const pids = [room.console.child.pid];
+  const base = `http://${room.console.address}`;
+  const page = new AbortController();
+  const events = await fetch(`${base}/api/events`, { signal: page.signal });
+  const reading = events.body?.pipeTo(new WritableStream(), { signal: page.signal }).catch(() => undefined);
+  const loadCalls = async (outcome?: string) =>
+    scrapeMetric(room.console.metricsPort ?? 0, 'console_load_calls_total', outcome ? { outcome } : {});
+  try {
+    const idleSeconds = options.loadSeconds / 2;
+    await sleep(idleSeconds * 1000);
+    const { usage: idle } = await usageOver(pids, () => sleep(idleSeconds * 1000));
+    const before = { made: await loadCalls(), ok: await loadCalls('ok') };
+    await setConsoleLoad(base, room.adminToken, footprintRate);
+    const { usage: loaded } = await usageOver(pids, () => sleep(options.loadSeconds * 1000));
+    await setConsoleLoad(base, room.adminToken, 0);
+    const unknown = { rssKb: Number.NaN, millicores: Number.NaN };
+    return {
+      name: 'console',
+      idle: idle[0] ?? unknown,
+      loaded: loaded[0] ?? unknown,
+      chart: chartResources('console'),
+      loadCalls: { made: (await loadCalls()) - before.made, ok: (await loadCalls('ok')) - before.ok },
+    };
+  } finally {
+    page.abort();
+    await reading;
+  }
+}
+
+async function setConsoleLoad(base: string, adminToken: string, rate: number): Promise<void> {
+  const response = await fetch(`${base}/api/load`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ rate }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok)
+    throw new Error(`the console refused a load of ${rate}/s: ${response.status} ${await response.text()}`);
 }
 
 /** Each process's CPU over what `during` took, and its RSS at the end. */

@@ -2,9 +2,10 @@
 // column is measured, the targets with their figures, the footprint and
 // (with PROFILE=1) where the CPU went.
 import { formatMs } from '../load/open-loop.js';
-import type { Footprint } from './footprint.js';
+import type { ConsoleFootprint, Footprint, ProcessFootprint } from './footprint.js';
 import type { GatewayRun } from './gateway.js';
 import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
+import { overloadGoodput, overloadHolds, type OverloadResult } from './overload.js';
 
 export interface BenchReport {
   date: string;
@@ -19,6 +20,7 @@ export interface BenchReport {
     concurrency: number;
     cpuRate: number;
     footprintSeconds: number;
+    overloadRounds: number;
     profile: boolean;
   };
   /** How long `make bench` takes at the defaults. */
@@ -28,6 +30,7 @@ export interface BenchReport {
   gateway?: GatewayRun[] | undefined;
   targets: TargetResult[];
   footprint: Footprint | undefined;
+  overload: OverloadResult | undefined;
   profiles: { label: string; lines: string[] }[];
 }
 
@@ -249,9 +252,10 @@ export function benchmarksMarkdown(report: BenchReport, reportFile: string): str
     '',
     ...report.targets.map((t) => `- ${t.verdict} ${t.text}: ${t.figures}`),
     ...(report.footprint ? ['', ...footprintLines(report.footprint)] : []),
+    ...(report.overload ? ['', ...overloadLines(report.overload)] : []),
     ...report.profiles.flatMap((p) => ['', `## Profile: ${p.label}`, '', ...p.lines]),
     '',
-    `Reproduce with \`make bench\` (about ${report.expectedMinutes} minutes); \`BENCH_SECONDS\`, \`REPEATS\`, \`RSS_SECONDS\`, \`FOOTPRINT_SECONDS\` and \`CASES\` shorten it, and \`PROFILE=1\` profiles every service (reports/bench-profiles/). Every figure, each failed call's message included, is in ${reportFile}.`,
+    `Reproduce with \`make bench\` (about ${report.expectedMinutes} minutes); \`BENCH_SECONDS\`, \`REPEATS\`, \`RSS_SECONDS\`, \`FOOTPRINT_SECONDS\`, \`OVERLOAD_ROUNDS\` and \`CASES\` shorten it, and \`PROFILE=1\` profiles every service (reports/bench-profiles/). Every figure, each failed call's message included, is in ${reportFile}.`,
     '',
   ];
 }
@@ -271,8 +275,13 @@ function columnNotes(report: BenchReport): string[] {
   ];
 }
 
+const chartQuantities = (r: { cpu: string; memory: string } | undefined) => (r ? `${r.cpu} / ${r.memory}` : '-');
+
+/** One process's row: idle RSS and CPU, loaded RSS and CPU, the chart's requests and limits. */
+const footprintRow = (p: ProcessFootprint) =>
+  `| ${[p.name, mib(p.idle.rssKb), Math.round(p.idle.millicores), mib(p.loaded.rssKb), Math.round(p.loaded.millicores), chartQuantities(p.chart?.requests), chartQuantities(p.chart?.limits)].join(' | ')} |`;
+
 function footprintLines(footprint: Footprint): string[] {
-  const resources = (r: { cpu: string; memory: string } | undefined) => (r ? `${r.cpu} / ${r.memory}` : '-');
   return [
     '## Footprint',
     '',
@@ -280,11 +289,35 @@ function footprintLines(footprint: Footprint): string[] {
     '',
     `| process | idle RSS MiB | idle CPU m | RSS MiB at ${footprint.rate}/s | CPU m at ${footprint.rate}/s | chart requests | chart limits |`,
     '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-    ...footprint.processes.map(
-      (p) =>
-        `| ${[p.name, mib(p.idle.rssKb), Math.round(p.idle.millicores), mib(p.loaded.rssKb), Math.round(p.loaded.millicores), resources(p.chart?.requests), resources(p.chart?.limits)].join(' | ')} |`,
-    ),
+    ...footprint.processes.map(footprintRow),
     '',
     `Failed calls at ${footprint.rate}/s: ${formatFailures(footprint.failures)}.`,
+    ...(footprint.console ? ['', ...consoleFootprintLines(footprint.console, footprint)] : []),
+  ];
+}
+
+function consoleFootprintLines(room: ConsoleFootprint, footprint: Footprint): string[] {
+  return [
+    `The control room (the console), on a system of its own, with one page open (its event stream read as a browser reads it): idle, measured as above, then while its own load generator sends ${footprint.rate} GetUserHome/s and it charts them, over ${footprint.loadSeconds} s.`,
+    '',
+    `| process | idle RSS MiB | idle CPU m | RSS MiB at its own ${footprint.rate}/s | CPU m at its own ${footprint.rate}/s | chart requests | chart limits |`,
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    footprintRow(room),
+    '',
+    `Its load generator made ${room.loadCalls.made} calls, ${room.loadCalls.ok} answered OK.`,
+  ];
+}
+
+function overloadLines(r: OverloadResult): string[] {
+  const capacity = r.capacities.reduce((sum, c) => sum + c, 0) / r.capacities.length;
+  return [
+    '## Overload',
+    '',
+    `GetUserHome at three times the aggregator's capacity, with an admission limit of ${r.maxInFlight} calls in flight (ADMISSION_MAX_IN_FLIGHT) and a ${r.deadlineMs} ms deadline on every call: ${r.rounds} rounds of a ${r.windowMs} ms window of capacity (${r.closedLoopCallers} callers, closed loop) then a ${r.windowMs} ms window offered three times the capacity just measured (open loop). Capacity moves from second to second on a shared machine, so each overload window's goodput is compared with the capacity measured on either side of it.`,
+    '',
+    `- ${overloadHolds(r) ? 'PASS' : 'FAIL'} the excess shed at once: admitted calls within their deadline, goodput at least 80% of capacity, no breaker opened, every call answered, refused or out of time`,
+    `- capacity ${capacity.toFixed(0)} ok/s (windows ${r.capacities.map((c) => c.toFixed(0)).join(', ')}); goodput over capacity ${r.goodputRatios.map((g) => percent(g)).join(', ')} (median ${percent(overloadGoodput(r))})`,
+    `- ${r.calls} calls offered: ${r.ok} ok, ${r.degraded} degraded, ${r.shed} RESOURCE_EXHAUSTED (${r.shedCounted} in grpc_server_handled_total), ${r.deadlineExceeded} DEADLINE_EXCEEDED, ${r.otherErrors} other`,
+    `- p99 from each call's send: admitted ${formatMs(r.admittedP99Ms)} ms, shed ${formatMs(r.shedP99Ms)} ms; breaker openings ${r.breakerOpenings}`,
   ];
 }

@@ -3,11 +3,13 @@
 // spent, over the calls it answered), maximum sustained throughput (ghz,
 // closed loop) and latency at a constant rate of half that (ghz again,
 // measured from each call's scheduled send time), every run repeated and
-// the median kept; then each service's footprint. The services run on one
-// core and the load on the other where the machine has two. Writes the
-// table and the targets to BENCHMARKS.md, every figure to reports/. The
-// gateway case (gateway.ts) compares GetUserHome through Envoy with the call
-// straight to the aggregator, and writes its own section of BENCHMARKS.md.
+// the median kept; then each service's footprint and the control room's,
+// and the admission limit at three times the aggregator's capacity. The
+// services run on one core and the load on the other where the machine has
+// two. Writes the table and the targets to BENCHMARKS.md, every figure to
+// reports/. The gateway case (gateway.ts) compares GetUserHome through Envoy
+// with the call straight to the aggregator, and writes its own section of
+// BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,9 +20,10 @@ import { flag, loadConfigOrExit } from '@demo/platform';
 import { formatMs } from '../load/open-loop.js';
 import { startOtlpReceiver } from '../otlp-receiver.js';
 import { writeBenchPart, writeGatewayPart } from '../benchmarks-file.js';
-import { benchCases, homeCase, type BenchCase, type CaseContext } from './cases.js';
-import { measureFootprint, type Footprint } from './footprint.js';
+import { benchCases, controlRoomCase, homeCase, type BenchCase, type CaseContext } from './cases.js';
+import { measureConsoleFootprint, measureFootprint, type Footprint } from './footprint.js';
 import { gatewayMarkdown, gatewayTargets, gatewayVariants, measureGateway, type GatewayRun } from './gateway.js';
+import { measureOverload, type OverloadResult } from './overload.js';
 import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileWindow } from './profile.js';
@@ -33,6 +36,8 @@ const configSchema = z.object({
   RSS_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   /** The footprint's run at 100 GetUserHome/s; idle is measured over half this, after as long from the start. 0 skips it. */
   FOOTPRINT_SECONDS: z.coerce.number().min(0).max(600).default(20),
+  /** Rounds of capacity and three times as much offered, for the admission limit; 0 skips it. */
+  OVERLOAD_ROUNDS: z.coerce.number().int().min(0).max(50).default(5),
   CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /** The rate every case's CPU per call is measured at (measure.ts says why one rate); below every case's maximum. */
   CPU_RATE: z.coerce.number().int().min(1).max(10_000).default(400),
@@ -72,13 +77,18 @@ function expectedMinutes(
     Math.min(2, settings.BENCH_SECONDS) +
     4 * settings.REPEATS * settings.BENCH_SECONDS +
     (1 + 4 * settings.REPEATS) * ghzOverheadSeconds;
-  const footprint = caseCount > 0 && settings.FOOTPRINT_SECONDS > 0 ? setupSeconds + 2 * settings.FOOTPRINT_SECONDS : 0;
+  // The GetUserHome processes, then the control room on a system of its own.
+  const footprint =
+    caseCount > 0 && settings.FOOTPRINT_SECONDS > 0 ? 2 * (setupSeconds + 2 * settings.FOOTPRINT_SECONDS) : 0;
+  // Start, warm-up, then a capacity window before each round and after the last, and the rounds' own.
+  const overload =
+    caseCount > 0 && settings.OVERLOAD_ROUNDS > 0 ? setupSeconds + 2 + (2 * settings.OVERLOAD_ROUNDS + 1) * 1.5 : 0;
   // A warm-up round, then `repeats` rounds, each variant in turn.
   const gateway = withGateway
     ? setupSeconds +
       gatewayVariants.length * (Math.min(2, settings.BENCH_SECONDS) + settings.REPEATS * settings.BENCH_SECONDS)
     : 0;
-  return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint + gateway) / 60);
+  return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint + overload + gateway) / 60);
 }
 
 const receiver = await startOtlpReceiver({ keep: false });
@@ -210,6 +220,20 @@ if (selected.length > 0 && config.FOOTPRINT_SECONDS > 0) {
   } finally {
     await target.stop();
   }
+  process.stdout.write('done\ncontrol room, idle with a page open and with its own load at 100 GetUserHome/s ... ');
+  const room = await controlRoomCase(context);
+  try {
+    footprint.console = await measureConsoleFootprint(room, { loadSeconds: config.FOOTPRINT_SECONDS });
+  } finally {
+    await room.stop();
+  }
+  process.stdout.write('done\n');
+}
+let overload: OverloadResult | undefined;
+// Like the footprint, a section of the table's part.
+if (selected.length > 0 && config.OVERLOAD_ROUNDS > 0) {
+  process.stdout.write('the admission limit at three times the aggregator capacity ... ');
+  overload = await measureOverload(context, { rounds: config.OVERLOAD_ROUNDS });
   process.stdout.write('done\n');
 }
 await receiver.stop();
@@ -236,6 +260,7 @@ const report: BenchReport = {
     concurrency: config.CONCURRENCY,
     cpuRate: config.CPU_RATE,
     footprintSeconds: config.FOOTPRINT_SECONDS,
+    overloadRounds: config.OVERLOAD_ROUNDS,
     profile: config.PROFILE,
   },
   expectedMinutes: expectedMinutes(configSchema.parse({}), cases.length, true, true),
@@ -243,6 +268,7 @@ const report: BenchReport = {
   gateway,
   targets: evaluateTargets(results),
   footprint,
+  overload,
   profiles,
 };
 mkdirSync(config.REPORTS_DIR, { recursive: true });
