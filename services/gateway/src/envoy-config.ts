@@ -16,6 +16,12 @@ import type { GatewayTracing } from './tracing.js';
 /** proto/descriptor-set.binpb: every service with its imports (google.api.http among them). */
 export const descriptorSetPath = join(protoRoot, 'descriptor-set.binpb');
 
+/**
+ * proto/openapi.json: the OpenAPI document of the REST routes, generated from
+ * the same annotations by `npm run proto:gen`; the gateway serves it at GET /openapi.json.
+ */
+export const openapiDocumentPath = join(protoRoot, 'openapi.json');
+
 export type Upstream = 'aggregator' | 'user' | 'recommendation';
 
 /** Which service answers which gRPC service: the only routing the gateway does after transcoding. */
@@ -56,6 +62,8 @@ export interface GatewayConfigOptions {
   /** A listener that serves only GET /metrics (Prometheus text from the admin interface); none: no such listener. */
   metrics?: { host: string; port: number } | undefined;
   descriptorSet?: string;
+  /** The OpenAPI document served at GET /openapi.json (in the cluster, where the chart mounts it). */
+  openapiDocument?: string;
 }
 
 /** The google.rpc.Status code for each HTTP status Envoy itself answers with (its local replies). */
@@ -98,9 +106,14 @@ export function envoyConfig(options: GatewayConfigOptions): object {
             forward: true,
           },
         },
-        // Everything but the health check needs a token, including the user
-        // service's routes: that service does not check tokens itself.
-        rules: [{ match: { path: '/healthz' } }, { match: { prefix: '/' }, requires: { provider_name: 'demo' } }],
+        // Everything but the health check and the OpenAPI document needs a
+        // token, including the user service's routes: that service does not
+        // check tokens itself.
+        rules: [
+          { match: { path: '/healthz' } },
+          { match: { path: '/openapi.json' } },
+          { match: { prefix: '/' }, requires: { provider_name: 'demo' } },
+        ],
       },
     },
     {
@@ -153,6 +166,15 @@ export function envoyConfig(options: GatewayConfigOptions): object {
       match: { path: '/healthz' },
       direct_response: { status: 200, body: { inline_string: 'ok\n' } },
       // The transcoder would refuse a path that maps to no method.
+      typed_per_filter_config: { 'envoy.filters.http.grpc_json_transcoder': transcoderDisabled },
+    },
+    {
+      // Read once, when Envoy loads its configuration.
+      match: { path: '/openapi.json' },
+      direct_response: { status: 200, body: { filename: options.openapiDocument ?? openapiDocumentPath } },
+      response_headers_to_add: [
+        { header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' },
+      ],
       typed_per_filter_config: { 'envoy.filters.http.grpc_json_transcoder': transcoderDisabled },
     },
     ...openEndedMethods.map((path) => ({
@@ -218,6 +240,8 @@ export function envoyConfig(options: GatewayConfigOptions): object {
                           ...(options.corsOrigins?.length ? corsPolicy(options.corsOrigins) : {}),
                         },
                       ],
+                      // Envoy's default of 4 KiB is less than the OpenAPI document (about 24 KiB).
+                      max_direct_response_body_size_bytes: 1024 * 1024,
                     },
                     http_filters: httpFilters,
                     local_reply_config: localReplyConfig(),

@@ -1,5 +1,6 @@
 export {
   descriptorSetPath,
+  openapiDocumentPath,
   envoyConfig,
   transcodedServices,
   type GatewayConfigOptions,

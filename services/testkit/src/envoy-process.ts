@@ -57,13 +57,23 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts Envoy and waits until it answers GET /healthz on its listener. */
-export async function startGateway(options: GatewayConfigOptions, binary = envoyBinary): Promise<GatewayProcess> {
+/**
+ * Starts Envoy and waits until it answers GET /healthz on its listener;
+ * `cpus` pins it (taskset's list), as a benchmark pins the services.
+ */
+export async function startGateway(
+  options: GatewayConfigOptions,
+  binary = envoyBinary,
+  { cpus }: { cpus?: string | undefined } = {},
+): Promise<GatewayProcess> {
   if (!envoyInstalled(binary)) throw new Error(`Envoy is not installed at ${binary}: make install puts it there`);
   const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
   const file = join(dir, 'envoy.json');
   writeFileSync(file, JSON.stringify(envoyConfig(options)));
-  const child = spawn(binary, ['-c', file, ...commonFlags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-c', file, ...commonFlags];
+  // taskset execs Envoy, so the child's pid is Envoy's own: the one a benchmark reads the CPU of.
+  const [command, commandArgs] = cpus ? ['taskset', ['-c', cpus, binary, ...args]] : [binary, args];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const keep = (chunk: string) => {
     log.push(chunk);

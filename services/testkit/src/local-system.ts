@@ -40,7 +40,7 @@ export interface LocalSystemOptions {
   env?: Partial<Record<LocalServiceName | 'all', Record<string, string>>>;
   /** Every output line of every service, as it arrives. */
   onLine?: (service: LocalServiceName, line: string) => void;
-  /** CPUs to pin every service to (taskset's list), apart from a benchmark's load. */
+  /** CPUs to pin every service (the gateway too) to (taskset's list), apart from a benchmark's load. */
   cpus?: string;
   /** Keep each service's log lines (default); a benchmark discards them. */
   collectLogs?: boolean;
@@ -173,23 +173,27 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     );
     const gatewayOptions = typeof options.gateway === 'object' ? options.gateway : {};
     gateway = options.gateway
-      ? await startGateway({
-          listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
-          admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
-          upstreams: {
-            aggregator: [aggregator.address],
-            user: [user.address],
-            recommendation: [a.address, b.address],
+      ? await startGateway(
+          {
+            listen: { host: '127.0.0.1', port: gatewayOptions.port || (await freePort()) },
+            admin: { host: '127.0.0.1', port: gatewayOptions.adminPort || (await freePort()) },
+            upstreams: {
+              aggregator: [aggregator.address],
+              user: [user.address],
+              recommendation: [a.address, b.address],
+            },
+            metrics: { host: '127.0.0.1', port: gatewayOptions.metricsPort || (await freePort()) },
+            jwtSecret: options.jwtSecret,
+            tracing: tracingFromEnv(options.env?.all ?? {}),
+            ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
+            ...(gatewayOptions.requestTimeoutSeconds
+              ? { requestTimeoutSeconds: gatewayOptions.requestTimeoutSeconds }
+              : {}),
+            ...(gatewayOptions.corsOrigins ? { corsOrigins: gatewayOptions.corsOrigins } : {}),
           },
-          metrics: { host: '127.0.0.1', port: gatewayOptions.metricsPort || (await freePort()) },
-          jwtSecret: options.jwtSecret,
-          tracing: tracingFromEnv(options.env?.all ?? {}),
-          ...(gatewayOptions.routeTimeoutSeconds ? { routeTimeoutSeconds: gatewayOptions.routeTimeoutSeconds } : {}),
-          ...(gatewayOptions.requestTimeoutSeconds
-            ? { requestTimeoutSeconds: gatewayOptions.requestTimeoutSeconds }
-            : {}),
-          ...(gatewayOptions.corsOrigins ? { corsOrigins: gatewayOptions.corsOrigins } : {}),
-        })
+          undefined,
+          { cpus: options.cpus },
+        )
       : undefined;
     const consoleService = options.console
       ? await startConsole({

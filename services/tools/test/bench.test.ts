@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runToExit } from '@demo/testkit/processes';
+import { envoyInstalled } from '@demo/gateway';
+import { runToExit } from '@demo/platform/testing';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayMarker, innerLoopMarker, writeBenchPart, writeInnerLoopPart } from '../src/benchmarks-file.js';
+import { gatewayVariants } from '../src/bench/gateway.js';
 
 // A few seconds of `make bench` (the full run is a benchmark, not a test):
 // it must measure with ghz, closed loop and at a constant rate, read the
@@ -165,4 +168,66 @@ test('a short bench run measures CPU per call, throughput and latency of the cei
     const row = rows[report.cases.indexOf(c)] ?? [];
     assert.equal(cell(row, '× echo'), c.cpuRateVsEcho.toFixed(2), `${c.name}: the × echo column`);
   }
+});
+
+test('the gateway case alone: GetUserHome straight and through Envoy in turn, its section of BENCHMARKS.md written and the rest kept', async (t) => {
+  if (!envoyInstalled()) {
+    t.skip('Envoy is not installed: make install puts it in .tools/envoy');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+  const output = join(dir, 'BENCHMARKS.md');
+  writeBenchPart(output, '# Benchmarks\n\nthe cases, kept\n');
+  writeInnerLoopPart(output, '## The inner loop\n\nkept too\n');
+  const { code, output: log } = await runToExit(runner, {
+    cwd: root,
+    env: { BENCH_SECONDS: '1', REPEATS: '1', CASES: 'gateway', OUTPUT: output, REPORTS_DIR: dir },
+    timeoutMs: 120_000,
+  });
+  assert.equal(code, 0, log);
+
+  const markdown = readFileSync(output, 'utf8');
+  assert.ok(markdown.startsWith(`# Benchmarks\n\nthe cases, kept\n\n${gatewayMarker}\n## The gateway`), markdown);
+  assert.ok(markdown.endsWith(`${innerLoopMarker}\n## The inner loop\n\nkept too\n`), markdown);
+  const rows = tableRows(markdown, 'GetUserHome');
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    gatewayVariants.map((variant) => variant.label),
+  );
+  const [direct, ...throughGateway] = rows;
+  for (const row of rows) {
+    for (const column of [1, 3, 5, 7]) {
+      assert.ok(Number(row[column]) > 0, `column ${column} a number above 0: ${row.join(' | ')}`);
+    }
+    assert.match(row[9] ?? '', /^(0|([A-Za-z0-9_ ]+ \d+)(, [A-Za-z0-9_ ]+ \d+)*)$/);
+  }
+  assert.deepEqual([direct?.[2], direct?.[4], direct?.[6]], ['-', '-', '-'], 'Envoy is not on the straight path');
+  assert.equal(throughGateway.length, 2, 'REST/JSON and gRPC-Web');
+  for (const row of throughGateway) {
+    assert.ok(Number(row[2]) > 0, `Envoy's CPU per call: ${row.join(' | ')}`);
+    assert.match(row[4] ?? '', /^-?\d+%$/);
+  }
+  for (const protocol of ['REST\\/JSON', 'gRPC-Web']) {
+    assert.match(
+      markdown,
+      new RegExp(
+        `^- (PASS|FAIL) GetUserHome through the gateway, ${protocol} adds at most 25% to the call's summed CPU per call and at most 1 ms to its p50 at 400\\/s: adds -?\\d+% CPU per call, -?\\d+\\.\\d+ ms to p50$`,
+        'm',
+      ),
+    );
+  }
+  assert.match(markdown, /^- (PASS|FAIL) zero failed calls, straight and through the gateway/m);
+
+  const reportFile = readdirSync(dir).find((file) => /^bench-.*\.json$/.test(file));
+  assert.ok(reportFile, `a report in ${dir}`);
+  const report = JSON.parse(readFileSync(join(dir, reportFile), 'utf8')) as {
+    cases: unknown[];
+    gateway: { variant: string; round: number; count: number; rate: number; gatewayCpuUsPerCall: number }[];
+  };
+  assert.deepEqual(report.cases, [], 'no case of the table ran');
+  // A warm-up round and one measured, each variant in turn; every call sent was answered.
+  assert.deepEqual(
+    report.gateway.map((run) => [run.round, run.variant, run.count]),
+    [0, 1].flatMap((round) => gatewayVariants.map((variant) => [round, variant.name, 400])),
+  );
 });

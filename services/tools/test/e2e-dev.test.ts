@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
-import { innerLoopMarker, writeBenchPart, writeInnerLoopPart } from '../src/benchmarks-file.js';
 import { readmeClusterBlock } from '../src/e2e/checks/readme.js';
 import { copyCheckout, editFile } from '../src/e2e-dev/checkout.js';
 import { startRegistry } from '../src/e2e-dev/registry.js';
@@ -307,27 +306,6 @@ interface RenderedObject {
   metadata: { name: string; namespace?: string };
   spec?: { template?: { spec?: { containers?: { image: string; imagePullPolicy?: string }[] } } };
 }
-
-test("BENCHMARKS.md keeps make bench's part and make e2e-dev's section, whichever writes last", () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'benchmarks-'));
-  try {
-    const file = join(scratch, 'BENCHMARKS.md');
-    writeBenchPart(file, '# Benchmarks\n\nbench 1\n');
-    writeInnerLoopPart(file, '## The inner loop\n\nloop 1\n');
-    writeBenchPart(file, '# Benchmarks\n\nbench 2\n');
-    assert.equal(
-      readFileSync(file, 'utf8'),
-      `# Benchmarks\n\nbench 2\n\n${innerLoopMarker}\n## The inner loop\n\nloop 1\n`,
-    );
-    writeInnerLoopPart(file, '## The inner loop\n\nloop 2\n');
-    assert.equal(
-      readFileSync(file, 'utf8'),
-      `# Benchmarks\n\nbench 2\n\n${innerLoopMarker}\n## The inner loop\n\nloop 2\n`,
-    );
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-});
 
 test("the README's cluster block runs through a forward that kept the README's own port", () => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');

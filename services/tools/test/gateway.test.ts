@@ -10,8 +10,8 @@ import { createFileRegistry, fromBinary, toJson, type DescMethodUnary } from '@b
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
-import { descriptorSetPath } from '@demo/gateway';
-import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
+import { descriptorSetPath, openapiDocumentPath } from '@demo/gateway';
+import { bearerHeader, bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { waitFor } from '@demo/testkit/wait';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@demo/testkit/otlp-receiver';
@@ -98,6 +98,16 @@ async function userServiceRequests(): Promise<number> {
   const response = await fetch(`http://${gateway.adminAddress}/stats?filter=^cluster\\.user\\.upstream_rq_total$`);
   const match = /: (\d+)/.exec(await response.text());
   return Number(match?.[1] ?? 0);
+}
+
+/** Calls the gateway has sent to any service so far (Envoy's counters): a call that got there was routed. */
+async function upstreamRequests(): Promise<number> {
+  const gateway = system.gateway;
+  assert.ok(gateway);
+  const response = await fetch(
+    `http://${gateway.adminAddress}/stats?filter=^cluster\\.(aggregator|user|recommendation)\\.upstream_rq_total$`,
+  );
+  return [...(await response.text()).matchAll(/: (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 /** A google.rpc.Status body with the HTTP status DESIGN.md gives its code. */
@@ -463,6 +473,86 @@ test('oversized headers are answered by the gateway at once, 300 at a time too, 
   assert.equal((await rest('GET', `/v1/users/${user.id}`)).status, 200);
 });
 
+test('GET /openapi.json answers without a token with the committed document, as application/json', async () => {
+  const response = await fetch(`${base}/openapi.json`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'application/json');
+  assert.equal(await response.text(), readFileSync(openapiDocumentPath, 'utf8'));
+});
+
+interface DocumentedOperation {
+  parameters?: { name: string; in: string; type?: string; format?: string }[];
+}
+
+/**
+ * Every operation /openapi.json documents, as a client reading it would call
+ * it: a real user's id in the path, a value in every query parameter it
+ * names, a JSON body where it takes one (an array for the batch).
+ */
+async function documentedCalls(): Promise<{ what: string; method: string; path: string; body?: unknown }[]> {
+  const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, DocumentedOperation>>;
+  };
+  const user = await createUser();
+  // The path's only parameters are user ids; in a query an int64 is a watch's resume_after_id (0: from the start).
+  const queryValue = (parameter: { type?: string; format?: string }) =>
+    ({ boolean: 'true', integer: '1' })[parameter.type ?? ''] ?? (parameter.format === 'int64' ? '0' : 'x');
+  return Object.entries(document.paths).flatMap(([template, operations]) =>
+    Object.entries(operations).map(([method, operation]) => {
+      const parameters = operation.parameters ?? [];
+      const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+        const parameter = parameters.find((p) => p.name === name && p.in === 'path');
+        assert.ok(parameter, `${method} ${template}: {${name}} is documented`);
+        return user.id;
+      });
+      const query = new URLSearchParams(
+        parameters.filter((p) => p.in === 'query').map((p): [string, string] => [p.name, queryValue(p)]),
+      );
+      const hasBody = parameters.some((p) => p.in === 'body');
+      return {
+        what: `${method.toUpperCase()} ${template}`,
+        method: method.toUpperCase(),
+        path: `${path}${query.size > 0 ? `?${query.toString()}` : ''}`,
+        ...(hasBody ? { body: template.endsWith(':batchCreate') ? [] : {} } : {}),
+      };
+    }),
+  );
+}
+
+test('every path and method /openapi.json documents is routed by the gateway to a service, its query parameters as documented; without a token each is 401', async () => {
+  const calls = await documentedCalls();
+  assert.equal(calls.length, routes.length, "the document holds DESIGN.md's routes");
+  for (const call of calls) {
+    assertStatus(
+      await rest(call.method, call.path, { token: null, body: call.body }),
+      401,
+      16,
+      `${call.what} without a token`,
+    );
+    const before = await upstreamRequests();
+    // A watch answers its headers and then streams until the client leaves: its status is enough.
+    const client = new AbortController();
+    const response = await fetch(`${base}${call.path}`, {
+      method: call.method,
+      headers: {
+        ...bearerHeaders(userToken),
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      signal: AbortSignal.any([client.signal, AbortSignal.timeout(15_000)]),
+    });
+    client.abort();
+    // Whatever the service answered (its INVALID_ARGUMENT for an empty body, its
+    // PERMISSION_DENIED for a user's write), the gateway sent the call on.
+    assert.equal(
+      await upstreamRequests(),
+      before + 1,
+      `${call.what} as ${call.path}: ${response.status}, reached a service`,
+    );
+    assert.notEqual(response.status, 404, `${call.what}: routed`);
+  }
+});
+
 /** The user service's own count of calls it has started, from its /metrics: what it saw, whoever sent it. */
 async function userServiceCallsSeen(): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${system.user.metricsPort}/metrics`);
@@ -512,7 +602,8 @@ function slowClient(path: string, partialBody: string): Promise<{ head: string; 
         [
           `POST ${path} HTTP/1.1`,
           'host: gateway',
-          `authorization: Bearer ${userToken}`,
+          // A raw HTTP/1.1 request, written by hand: its header lines too.
+          `authorization: ${bearerHeader(userToken)}`,
           'content-type: application/json',
           'content-length: 100',
           '',
@@ -567,7 +658,7 @@ function grpcWebGetUserHome(request: { userId: bigint; recommendationLimit?: num
     getUserHome as DescMethodUnary,
     undefined,
     5000,
-    token ? { authorization: `Bearer ${token}` } : {},
+    token ? bearerHeaders(token) : {},
     request,
   );
 }
@@ -623,7 +714,7 @@ test('CORS: a preflight from an allowed origin is answered with the methods and 
   }
   // The call itself carries the exposed headers, so a page can read a gRPC-Web status and served-by.
   const call = await fetch(`${base}/v1/users/1`, {
-    headers: { origin: allowedOrigin, authorization: `Bearer ${userToken}` },
+    headers: { origin: allowedOrigin, ...bearerHeaders(userToken) },
   });
   assert.equal(call.status, 200);
   assert.equal(call.headers.get('access-control-allow-origin'), allowedOrigin);
@@ -640,7 +731,7 @@ test('CORS: a preflight from another origin gets no allow-origin, and reaches no
     assert.equal(response.status, 200, `${origin}: answered by the gateway itself`);
   }
   const call = await fetch(`${base}/v1/users/1`, {
-    headers: { origin: 'http://evil.example', authorization: `Bearer ${userToken}` },
+    headers: { origin: 'http://evil.example', ...bearerHeaders(userToken) },
   });
   assert.equal(call.headers.get('access-control-allow-origin'), null, 'a simple request from it is not shared either');
   assert.equal(await userServiceRequests(), before + 1);
@@ -746,7 +837,7 @@ test('gRPC-Web: a service the gateway does not serve (health) is UNIMPLEMENTED, 
   assert.ok(check?.methodKind === 'unary', 'Health/Check in the descriptor set');
   const transport = createGrpcWebTransport({ baseUrl: base });
   await assert.rejects(
-    transport.unary(check as DescMethodUnary, undefined, 5000, { authorization: `Bearer ${userToken}` }, {}),
+    transport.unary(check as DescMethodUnary, undefined, 5000, bearerHeaders(userToken), {}),
     (error: unknown) => {
       assert.ok(error instanceof ConnectError, String(error));
       assert.equal(error.code, Code.Unimplemented, error.message);

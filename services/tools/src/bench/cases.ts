@@ -79,7 +79,7 @@ export function benchCases(context: CaseContext): BenchCase[] {
 
 const protos = loadProtos();
 
-function telemetry(context: CaseContext, mode: Telemetry): Record<string, string> {
+export function telemetry(context: CaseContext, mode: Telemetry): Record<string, string> {
   return mode === 'off'
     ? { OTEL_SDK_DISABLED: 'true' }
     : {

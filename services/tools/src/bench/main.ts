@@ -6,8 +6,10 @@
 // the median kept; then each service's footprint and the control room's,
 // and the admission limit at three times the aggregator's capacity. The
 // services run on one core and the load on the other where the machine has
-// two. Writes the
-// table and the targets to BENCHMARKS.md, every figure to reports/.
+// two. Writes the table and the targets to BENCHMARKS.md, every figure to
+// reports/. The gateway case (gateway.ts) compares GetUserHome through Envoy
+// with the call straight to the aggregator, and writes its own section of
+// BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +19,10 @@ import { z } from 'zod';
 import { flag, loadConfigOrExit } from '@demo/platform';
 import { formatMs } from '@demo/testkit/open-loop';
 import { startOtlpReceiver } from '@demo/testkit/otlp-receiver';
-import { writeBenchPart } from '../benchmarks-file.js';
+import { writeBenchPart, writeGatewayPart } from '../benchmarks-file.js';
 import { benchCases, controlRoomCase, homeCase, type BenchCase, type CaseContext } from './cases.js';
 import { measureConsoleFootprint, measureFootprint, type Footprint } from './footprint.js';
+import { gatewayMarkdown, gatewayTargets, gatewayVariants, measureGateway, type GatewayRun } from './gateway.js';
 import { measureOverload, type OverloadResult } from './overload.js';
 import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
@@ -43,7 +46,7 @@ const configSchema = z.object({
   OUTPUT: z.string().default('BENCHMARKS.md'),
   /** Where reports/bench-<time>.json, every figure of the run, goes. */
   REPORTS_DIR: z.string().default('reports'),
-  /** Some of the cases, comma-separated (ceiling, platform-off, ...); all by default. */
+  /** Some of the cases, comma-separated (ceiling, platform-off, ..., gateway); all by default. */
   CASES: z.string().optional(),
 });
 const config = loadConfigOrExit(configSchema);
@@ -61,7 +64,12 @@ if (loadCpus) execFileSync('taskset', ['-pc', loadCpus, String(process.pid)], { 
  * common rate `repeats` times each, and the reference echo as often, every
  * ghz run with about half a second of start and report.
  */
-function expectedMinutes(settings: z.infer<typeof configSchema>, caseCount: number, withRss: boolean): number {
+function expectedMinutes(
+  settings: z.infer<typeof configSchema>,
+  caseCount: number,
+  withRss: boolean,
+  withGateway: boolean,
+): number {
   const setupSeconds = 4;
   const ghzOverheadSeconds = 0.5;
   const perCase =
@@ -70,10 +78,17 @@ function expectedMinutes(settings: z.infer<typeof configSchema>, caseCount: numb
     4 * settings.REPEATS * settings.BENCH_SECONDS +
     (1 + 4 * settings.REPEATS) * ghzOverheadSeconds;
   // The GetUserHome processes, then the control room on a system of its own.
-  const footprint = settings.FOOTPRINT_SECONDS > 0 ? 2 * (setupSeconds + 2 * settings.FOOTPRINT_SECONDS) : 0;
+  const footprint =
+    caseCount > 0 && settings.FOOTPRINT_SECONDS > 0 ? 2 * (setupSeconds + 2 * settings.FOOTPRINT_SECONDS) : 0;
   // Start, warm-up, then a capacity window before each round and after the last, and the rounds' own.
-  const overload = settings.OVERLOAD_ROUNDS > 0 ? setupSeconds + 2 + (2 * settings.OVERLOAD_ROUNDS + 1) * 1.5 : 0;
-  return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint + overload) / 60);
+  const overload =
+    caseCount > 0 && settings.OVERLOAD_ROUNDS > 0 ? setupSeconds + 2 + (2 * settings.OVERLOAD_ROUNDS + 1) * 1.5 : 0;
+  // A warm-up round, then `repeats` rounds, each variant in turn.
+  const gateway = withGateway
+    ? setupSeconds +
+      gatewayVariants.length * (Math.min(2, settings.BENCH_SECONDS) + settings.REPEATS * settings.BENCH_SECONDS)
+    : 0;
+  return Math.ceil((caseCount * perCase + (withRss ? settings.RSS_SECONDS : 0) + footprint + overload + gateway) / 60);
 }
 
 const receiver = await startOtlpReceiver({ keep: false });
@@ -83,13 +98,15 @@ const context: CaseContext = {
   serviceCpus,
 };
 const cases = benchCases(context);
-const asked = config.CASES?.split(',') ?? cases.map((c) => c.name);
-const unknown = asked.filter((name) => !cases.some((c) => c.name === name));
+const caseNames = [...cases.map((c) => c.name), 'gateway'];
+const asked = config.CASES?.split(',') ?? caseNames;
+const unknown = asked.filter((name) => !caseNames.includes(name));
 if (unknown.length > 0) {
-  process.stderr.write(`CASES: no case ${unknown.join(', ')}; the cases are ${cases.map((c) => c.name).join(', ')}\n`);
+  process.stderr.write(`CASES: no case ${unknown.join(', ')}; the cases are ${caseNames.join(', ')}\n`);
   process.exit(78);
 }
 const selected = cases.filter((c) => asked.includes(c.name));
+const withGateway = asked.includes('gateway');
 const measureOptions: Omit<MeasureOptions, 'rssSeconds'> = {
   seconds: config.BENCH_SECONDS,
   repeats: config.REPEATS,
@@ -98,7 +115,7 @@ const measureOptions: Omit<MeasureOptions, 'rssSeconds'> = {
   cpuRate: config.CPU_RATE,
 };
 process.stdout.write(
-  `${selected.length} cases, expected to take about ${expectedMinutes(config, selected.length, asked.includes('home-10'))} min\n`,
+  `${selected.length + (withGateway ? 1 : 0)} cases, expected to take about ${expectedMinutes(config, selected.length, asked.includes('home-10'), withGateway)} min\n`,
 );
 
 /** Measures one case; with PROFILE, its services write their CPU profiles as they exit, summarised here. */
@@ -143,10 +160,13 @@ function profileSummary(dir: string, window: ProfileWindow): string[] {
 
 // The reference echo every other case is compared with at the common rate
 // (measure.ts says why), running idle beside each case; warmed up first.
+// The gateway case alone needs none.
 const echoCase = cases.find((c) => c.name === 'ceiling');
 if (!echoCase) throw new Error('benchCases has no ceiling case');
-const reference = await echoCase.setup({});
-await runClosedLoop(reference.ghz, { ...measureOptions.placement, seconds: 2, concurrency: config.CONCURRENCY });
+const reference = selected.length > 0 ? await echoCase.setup({}) : undefined;
+if (reference) {
+  await runClosedLoop(reference.ghz, { ...measureOptions.placement, seconds: 2, concurrency: config.CONCURRENCY });
+}
 
 const results: CaseResult[] = [];
 const profiles: BenchReport['profiles'] = [];
@@ -165,11 +185,30 @@ try {
   }
 } finally {
   // A process of our own: left running, it would outlive a bench that failed.
-  await reference.stop();
+  await reference?.stop();
+}
+
+let gateway: GatewayRun[] | undefined;
+let gatewaySeconds = 0;
+if (withGateway) {
+  process.stdout.write('GetUserHome through the gateway, against straight to the aggregator ... ');
+  const started = performance.now();
+  gateway = await measureGateway(context, {
+    seconds: config.BENCH_SECONDS,
+    repeats: config.REPEATS,
+    rate: config.CPU_RATE,
+  });
+  gatewaySeconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${Math.round(gatewaySeconds)} s\n${gatewayTargets(gateway)
+      .map((t) => `  ${t.verdict} ${t.text}: ${t.figures}\n`)
+      .join('')}`,
+  );
 }
 
 let footprint: Footprint | undefined;
-if (config.FOOTPRINT_SECONDS > 0) {
+// The footprint belongs with the cases of the table: the gateway case alone leaves that part as it is.
+if (selected.length > 0 && config.FOOTPRINT_SECONDS > 0) {
   process.stdout.write('footprint of each GetUserHome process, idle and at 100 req/s ... ');
   // A fresh system: the footprint of processes that have just started, not of ones just pushed to their maximum.
   const target = await homeCase(context, '10%', {});
@@ -191,7 +230,8 @@ if (config.FOOTPRINT_SECONDS > 0) {
   process.stdout.write('done\n');
 }
 let overload: OverloadResult | undefined;
-if (config.OVERLOAD_ROUNDS > 0) {
+// Like the footprint, a section of the table's part.
+if (selected.length > 0 && config.OVERLOAD_ROUNDS > 0) {
   process.stdout.write('the admission limit at three times the aggregator capacity ... ');
   overload = await measureOverload(context, { rounds: config.OVERLOAD_ROUNDS });
   process.stdout.write('done\n');
@@ -223,8 +263,9 @@ const report: BenchReport = {
     overloadRounds: config.OVERLOAD_ROUNDS,
     profile: config.PROFILE,
   },
-  expectedMinutes: expectedMinutes(configSchema.parse({}), cases.length, true),
+  expectedMinutes: expectedMinutes(configSchema.parse({}), cases.length, true, true),
   cases: results,
+  gateway,
   targets: evaluateTargets(results),
   footprint,
   overload,
@@ -233,7 +274,21 @@ const report: BenchReport = {
 mkdirSync(config.REPORTS_DIR, { recursive: true });
 const reportFile = join(config.REPORTS_DIR, `bench-${date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-const lines = benchmarksMarkdown(report, reportFile);
-// The inner-loop section that make e2e-dev writes at the end is kept.
-writeBenchPart(config.OUTPUT, lines.join('\n'));
-process.stdout.write(`\n${lines.join('\n')}\nwritten to ${config.OUTPUT} and ${reportFile}\n`);
+// Each part of BENCHMARKS.md is written when its cases ran; the other parts
+// (the inner-loop section make e2e-dev writes among them) are kept.
+const benchLines = selected.length > 0 ? benchmarksMarkdown(report, reportFile) : [];
+const gatewayLines = gateway
+  ? gatewayMarkdown(gateway, {
+      date,
+      machine: `${report.machine.cores} cores (${report.machine.cpuModel})`,
+      seconds: config.BENCH_SECONDS,
+      repeats: config.REPEATS,
+      elapsedSeconds: gatewaySeconds,
+      reportFile,
+    })
+  : [];
+if (benchLines.length > 0) writeBenchPart(config.OUTPUT, benchLines.join('\n'));
+if (gatewayLines.length > 0) writeGatewayPart(config.OUTPUT, gatewayLines.join('\n'));
+process.stdout.write(
+  `\n${[...benchLines, ...gatewayLines].join('\n')}\nwritten to ${config.OUTPUT} and ${reportFile}\n`,
+);

@@ -3,6 +3,7 @@
 // (with PROFILE=1) where the CPU went.
 import { formatMs } from '@demo/testkit/open-loop';
 import type { ConsoleFootprint, Footprint, ProcessFootprint } from './footprint.js';
+import type { GatewayRun } from './gateway.js';
 import type { CaseResult, FixedRateRun, RunFigures } from './measure.js';
 import { overloadGoodput, overloadHolds, type OverloadResult } from './overload.js';
 
@@ -25,6 +26,8 @@ export interface BenchReport {
   /** How long `make bench` takes at the defaults. */
   expectedMinutes: number;
   cases: CaseResult[];
+  /** The gateway case's runs, when it ran (its section of BENCHMARKS.md is gateway.ts's). */
+  gateway?: GatewayRun[] | undefined;
   targets: TargetResult[];
   footprint: Footprint | undefined;
   overload: OverloadResult | undefined;

@@ -1,0 +1,409 @@
+// The gateway's case of `make bench` (CASES=gateway): GetUserHome through
+// Envoy against the same call straight to the aggregator, on one running
+// system, at the rate every case's CPU is compared at. ghz speaks gRPC only,
+// so every variant is sent by the repository's own open loop (load/open-loop.ts,
+// latency from each call's scheduled time) from this process, on the load's
+// core: the same pacer for all, each with its own client. The variants run
+// in turn, repeat after repeat, so that each gateway run is compared with
+// the straight run just before it, not with one minutes away.
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createFileRegistry, fromBinary, type DescMethodUnary } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { createGrpcWebTransport } from '@connectrpc/connect-web';
+import { descriptorSetPath } from '@demo/gateway';
+import { mintToken, secretKey } from '@demo/platform';
+import { startLocalSystem, type LocalSystem } from '../local-system.js';
+import { formatMs, percentile, runOpenLoop, type Result } from '../load/open-loop.js';
+import { userHomeCaller } from '../load/user-home-caller.js';
+import { createBenchUser, telemetry, type CaseContext } from './cases.js';
+import { median } from './measure.js';
+import { cpuSeconds, totalCpuSeconds } from './proc.js';
+import type { TargetResult } from './report.js';
+
+/** How GetUserHome reaches the aggregator: straight, or through the gateway with one of its protocols. */
+export type GatewayVariantName = 'direct' | 'rest' | 'grpc-web';
+
+interface Caller {
+  send(): Promise<Result>;
+  close(): void;
+}
+
+interface CallTarget {
+  system: LocalSystem;
+  gatewayAddress: string;
+  token: string;
+  userId: string;
+}
+
+export interface GatewayVariant {
+  name: GatewayVariantName;
+  label: string;
+  /** Whether the call passes through Envoy (whose CPU then counts). */
+  throughGateway: boolean;
+  caller(target: CallTarget): Caller;
+}
+
+/** The variants, the straight call first: each gateway variant is compared with it. */
+/** A call that takes this long has failed: the same bound for every variant. */
+const callTimeoutMs = 2000;
+
+const direct: GatewayVariant = {
+  name: 'direct',
+  label: 'straight to the aggregator (gRPC, grpc-js)',
+  throughGateway: false,
+  caller: ({ system, token, userId }) =>
+    userHomeCaller({ target: system.aggregator.address, token, userIds: [userId], deadlineMs: callTimeoutMs }),
+};
+
+export const gatewayVariants: readonly GatewayVariant[] = [
+  direct,
+  {
+    name: 'rest',
+    label: 'through the gateway, REST/JSON (HTTP/1.1, keep-alive)',
+    throughGateway: true,
+    caller: restCaller,
+  },
+  {
+    name: 'grpc-web',
+    label: 'through the gateway, gRPC-Web (connect-web, HTTP/1.1)',
+    throughGateway: true,
+    caller: grpcWebCaller,
+  },
+];
+
+/**
+ * GET /v1/users/{id}/home as a REST client sends it, on kept-alive
+ * connections (Node's own HTTP client: nothing between the call and the socket).
+ */
+function restCaller({ gatewayAddress, token, userId }: CallTarget): Caller {
+  const agent = new Agent({ keepAlive: true });
+  const [host, port] = [gatewayAddress.slice(0, gatewayAddress.lastIndexOf(':')), gatewayAddress.split(':').at(-1)];
+  return {
+    send: () =>
+      new Promise<Result>((resolve) => {
+        const call = request(
+          {
+            agent,
+            host,
+            port: Number(port),
+            path: `/v1/users/${userId}/home`,
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(callTimeoutMs),
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              if (response.statusCode !== 200) {
+                resolve({ outcome: `error:HTTP ${response.statusCode ?? '?'}` });
+                return;
+              }
+              try {
+                const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { degraded?: boolean };
+                resolve({ outcome: body.degraded ? 'degraded' : 'ok' });
+              } catch {
+                resolve({ outcome: 'error:NOT_JSON' });
+              }
+            });
+            response.on('error', () => resolve({ outcome: 'error:CLIENT' }));
+          },
+        );
+        // The signal's abort carries its reason (a TimeoutError) as the cause.
+        call.on('error', (error) =>
+          resolve({
+            outcome: `error:${error.cause instanceof Error && error.cause.name === 'TimeoutError' ? 'TIMEOUT' : 'CLIENT'}`,
+          }),
+        );
+        call.end();
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * GetUserHome through connect-web's gRPC-Web transport, as a page calls it
+ * (the gateway tests' client), with the descriptors of the set the gateway reads.
+ */
+function grpcWebCaller({ gatewayAddress, token, userId }: CallTarget): Caller {
+  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath)));
+  const method = registry.getService('demo.aggregator.v1.AggregatorService')?.method['getUserHome'];
+  if (method?.methodKind !== 'unary') throw new Error(`GetUserHome is not a unary method in ${descriptorSetPath}`);
+  // DescMethod is one interface for every kind: the check above is what makes it unary.
+  const getUserHome = method as DescMethodUnary;
+  const transport = createGrpcWebTransport({ baseUrl: `http://${gatewayAddress}` });
+  const header = { authorization: `Bearer ${token}` };
+  return {
+    async send() {
+      try {
+        const answer = await transport.unary(getUserHome, undefined, callTimeoutMs, header, { userId: BigInt(userId) });
+        return { outcome: Reflect.get(answer.message, 'degraded') === true ? 'degraded' : 'ok' };
+      } catch (error) {
+        return { outcome: `error:${error instanceof ConnectError ? Code[error.code] : 'CLIENT'}` };
+      }
+    },
+    close: () => undefined,
+  };
+}
+
+export interface GatewayRun {
+  variant: GatewayVariantName;
+  /** Which round of the variants this run belongs to (0 the warm-up). */
+  round: number;
+  rate: number;
+  count: number;
+  /** Calls that did not come back ok (or degraded), by outcome. */
+  failures: Record<string, number>;
+  /** CPU of the four services over the calls answered. */
+  servicesCpuUsPerCall: number;
+  /** CPU of Envoy over the calls answered (it idles through a straight run; not counted there). */
+  gatewayCpuUsPerCall: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  /** This process's own CPU (the load) while the run went out, as a share of its one core. */
+  generatorCpu: number;
+}
+
+export interface GatewayOptions {
+  seconds: number;
+  repeats: number;
+  rate: number;
+}
+
+/**
+ * Starts the system with the gateway (every service and Envoy pinned to the
+ * services' cores, telemetry off: the bare cost of the extra hop), warms
+ * every variant up, then runs each in turn `repeats` times.
+ */
+export async function measureGateway(context: CaseContext, options: GatewayOptions): Promise<GatewayRun[]> {
+  const system = await startLocalSystem({
+    jwtSecret: context.jwtSecret,
+    env: { all: telemetry(context, 'off') },
+    collectLogs: false,
+    gateway: true,
+    ...(context.serviceCpus ? { cpus: context.serviceCpus } : {}),
+  });
+  const callers: { variant: GatewayVariant; caller: Caller }[] = [];
+  try {
+    const gateway = system.gateway;
+    if (!gateway) throw new Error('the gateway did not start');
+    const userId = await createBenchUser(system.user.address);
+    const token = await mintToken({
+      key: secretKey(context.jwtSecret),
+      subject: 'bench',
+      role: 'user',
+      ttlSeconds: 3600,
+    });
+    for (const variant of gatewayVariants) {
+      callers.push({ variant, caller: variant.caller({ system, gatewayAddress: gateway.address, token, userId }) });
+    }
+    const servicePids = [system.aggregator, system.user, ...system.recommendations].map((p) => p.child.pid);
+    const runs: GatewayRun[] = [];
+    for (let round = 0; round <= options.repeats; round += 1) {
+      // Round 0 warms up (JIT, connections) and is kept in the report, not in the figures.
+      const seconds = round === 0 ? Math.min(2, options.seconds) : options.seconds;
+      for (const { variant, caller } of callers) {
+        runs.push(
+          await measureRun(variant.name, round, caller, {
+            seconds,
+            rate: options.rate,
+            servicePids,
+            gatewayPid: gateway.process.pid,
+          }),
+        );
+      }
+    }
+    return runs;
+  } finally {
+    for (const { caller } of callers) caller.close();
+    await system.stop();
+  }
+}
+
+async function measureRun(
+  variant: GatewayVariantName,
+  round: number,
+  caller: Caller,
+  options: { seconds: number; rate: number; servicePids: (number | undefined)[]; gatewayPid: number | undefined },
+): Promise<GatewayRun> {
+  const servicesBefore = totalCpuSeconds(options.servicePids);
+  const gatewayBefore = cpuSeconds(options.gatewayPid);
+  const loadBefore = process.cpuUsage();
+  const startedMs = performance.now();
+  const samples = await runOpenLoop({
+    rate: options.rate,
+    durationMs: options.seconds * 1000,
+    send: () => caller.send(),
+  });
+  const wallSeconds = (performance.now() - startedMs) / 1000;
+  const load = process.cpuUsage(loadBefore);
+  const perCall = (seconds: number) => (seconds * 1e6) / samples.length;
+  const failures: Record<string, number> = {};
+  for (const { outcome } of samples) {
+    if (outcome !== 'ok' && outcome !== 'degraded') failures[outcome] = (failures[outcome] ?? 0) + 1;
+  }
+  const latencies = samples.map((s) => s.latencyMs);
+  return {
+    variant,
+    round,
+    rate: options.rate,
+    count: samples.length,
+    failures,
+    servicesCpuUsPerCall: perCall(totalCpuSeconds(options.servicePids) - servicesBefore),
+    gatewayCpuUsPerCall: perCall(cpuSeconds(options.gatewayPid) - gatewayBefore),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    p999: percentile(latencies, 99.9),
+    generatorCpu: (load.user + load.system) / 1e6 / wallSeconds,
+  };
+}
+
+/** A variant's figures: medians over its measured runs; for a gateway variant, what it adds to the straight call. */
+export interface GatewaySummary {
+  variant: GatewayVariant;
+  runs: number;
+  servicesCpuUsPerCall: number;
+  /** NaN for the straight call, which Envoy is not part of. */
+  gatewayCpuUsPerCall: number;
+  /** Services, plus Envoy when the call passes through it. */
+  summedCpuUsPerCall: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  failures: Record<string, number>;
+  /**
+   * Against the straight run of the same round: summed CPU per call over the
+   * straight call's, less 1, and p50 less the straight call's p50; the
+   * median over the rounds. Undefined for the straight call itself.
+   */
+  added?: { cpu: number; p50Ms: number } | undefined;
+}
+
+const summed = (run: GatewayRun, variant: GatewayVariant) =>
+  run.servicesCpuUsPerCall + (variant.throughGateway ? run.gatewayCpuUsPerCall : 0);
+
+export function summarizeGateway(runs: readonly GatewayRun[]): GatewaySummary[] {
+  const measured = runs.filter((run) => run.round > 0);
+  const straightRuns = new Map(measured.filter((run) => run.variant === 'direct').map((run) => [run.round, run]));
+  return gatewayVariants
+    .map((variant) => ({ variant, own: measured.filter((run) => run.variant === variant.name) }))
+    .filter(({ own }) => own.length > 0)
+    .map(({ variant, own }) => {
+      const failures: Record<string, number> = {};
+      for (const run of runs.filter((r) => r.variant === variant.name)) {
+        for (const [outcome, count] of Object.entries(run.failures))
+          failures[outcome] = (failures[outcome] ?? 0) + count;
+      }
+      const pairs = own.flatMap((run) => {
+        const straight = straightRuns.get(run.round);
+        return straight ? [{ run, straight }] : [];
+      });
+      return {
+        variant,
+        runs: own.length,
+        servicesCpuUsPerCall: median(own.map((run) => run.servicesCpuUsPerCall)),
+        gatewayCpuUsPerCall: variant.throughGateway ? median(own.map((run) => run.gatewayCpuUsPerCall)) : Number.NaN,
+        summedCpuUsPerCall: median(own.map((run) => summed(run, variant))),
+        p50: median(own.map((run) => run.p50)),
+        p99: median(own.map((run) => run.p99)),
+        p999: median(own.map((run) => run.p999)),
+        failures,
+        added: variant.throughGateway
+          ? {
+              cpu: median(pairs.map(({ run, straight }) => summed(run, variant) / summed(straight, direct) - 1)),
+              p50Ms: median(pairs.map(({ run, straight }) => run.p50 - straight.p50)),
+            }
+          : undefined,
+      };
+    });
+}
+
+/** The issue's target for each gateway variant: at most 25% more summed CPU per call, at most 1 ms more p50. */
+export const gatewayTarget = { addedCpu: 0.25, addedP50Ms: 1 };
+
+const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
+const formatUs = (us: number) => (Number.isFinite(us) ? (us < 100 ? us.toFixed(1) : us.toFixed(0)) : '-');
+const formatFailures = (failures: Record<string, number>) =>
+  Object.keys(failures).length === 0
+    ? '0'
+    : Object.entries(failures)
+        .sort(([, a], [, b]) => b - a)
+        .map(([outcome, count]) => `${outcome.replace(/^error:/, '')} ${count}`)
+        .join(', ');
+
+export function gatewayTargets(runs: readonly GatewayRun[]): TargetResult[] {
+  const summaries = summarizeGateway(runs);
+  const rate = runs[0]?.rate ?? Number.NaN;
+  return [
+    ...summaries.flatMap(({ variant, added }) =>
+      added
+        ? [
+            {
+              verdict: added.cpu <= gatewayTarget.addedCpu && added.p50Ms <= gatewayTarget.addedP50Ms ? 'PASS' : 'FAIL',
+              text: `GetUserHome ${variant.label.replace(/ \(.*\)$/, '')} adds at most ${percent(gatewayTarget.addedCpu)} to the call's summed CPU per call and at most ${gatewayTarget.addedP50Ms} ms to its p50 at ${rate}/s`,
+              figures: `adds ${percent(added.cpu)} CPU per call, ${formatMs(added.p50Ms)} ms to p50`,
+            } satisfies TargetResult,
+          ]
+        : [],
+    ),
+    {
+      verdict: summaries.every((s) => Object.keys(s.failures).length === 0) ? 'PASS' : 'FAIL',
+      text: 'zero failed calls, straight and through the gateway, the warm-up too',
+      figures: summaries.every((s) => Object.keys(s.failures).length === 0)
+        ? 'none'
+        : summaries
+            .filter((s) => Object.keys(s.failures).length > 0)
+            .map((s) => `${s.variant.name}: ${formatFailures(s.failures)}`)
+            .join('; '),
+    },
+    {
+      verdict: runs.every((run) => run.generatorCpu < 0.7) ? 'PASS' : 'FAIL',
+      text: 'the load generator (this harness, on its own core) had headroom: below 70% of its core in every run',
+      figures: `at most ${percent(Math.max(...runs.map((run) => run.generatorCpu)))} of its core`,
+    },
+  ];
+}
+
+/** BENCHMARKS.md's gateway section: how it was measured, the table, the targets. */
+export function gatewayMarkdown(
+  runs: readonly GatewayRun[],
+  context: {
+    date: string;
+    machine: string;
+    seconds: number;
+    repeats: number;
+    elapsedSeconds: number;
+    reportFile: string;
+  },
+): string[] {
+  const rate = runs[0]?.rate ?? Number.NaN;
+  return [
+    '## The gateway: GetUserHome through Envoy',
+    '',
+    `Measured ${context.date.slice(0, 10)} by \`make bench\` (\`CASES=gateway\` alone) on ${context.machine}: the system of GetUserHome (telemetry off) with the gateway in front, Envoy and the four services pinned to the services' cores, the load on its own. Each variant sends GetUserHome for ${context.seconds} s at ${rate} calls a second (the rate every case's CPU is compared at) from this harness's open loop, one variant after the other, ${context.repeats} rounds after a warm-up round; latency from each call's scheduled send time, CPU per call from /proc over the calls answered, medians over the rounds. **adds**: the summed CPU per call (services and Envoy) over the straight call's in the same round, and the p50 less its p50, median over the rounds. ghz speaks only gRPC, so the straight call here is grpc-js from the same harness, not ghz as in the table above.`,
+    '',
+    '| GetUserHome | services CPU µs/call | Envoy CPU µs/call | summed CPU µs/call | adds CPU | p50 ms | adds to p50 ms | p99 ms | p99.9 ms | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...summarizeGateway(runs).map(
+      (s) =>
+        `| ${[
+          s.variant.label,
+          formatUs(s.servicesCpuUsPerCall),
+          formatUs(s.gatewayCpuUsPerCall),
+          formatUs(s.summedCpuUsPerCall),
+          s.added ? percent(s.added.cpu) : '-',
+          formatMs(s.p50),
+          s.added ? formatMs(s.added.p50Ms) : '-',
+          formatMs(s.p99),
+          formatMs(s.p999),
+          formatFailures(s.failures),
+        ].join(' | ')} |`,
+    ),
+    '',
+    ...gatewayTargets(runs).map((t) => `- ${t.verdict} ${t.text}: ${t.figures}`),
+    '',
+    `The case took ${Math.round(context.elapsedSeconds)} s; \`CASES=gateway make bench\` runs it alone and rewrites only this section. Every run is in ${context.reportFile}.`,
+  ];
+}
