@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envoyInstalled } from '@demo/gateway';
-import { runToExit } from '@demo/platform/testing';
+import { envoyInstalled } from '@demo/testkit/envoy-process';
+import { runToExit } from '@demo/testkit/processes';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
