@@ -171,7 +171,7 @@ dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current context (kind,
 	fi; \
 	PATH="$(TOOLS)/bin:$$PATH" exec $$skaffold dev --port-forward=user
 
-port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (console 8080, 16686, 9090, 3000)
+port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053, console 8080, the REST gateway 8081) and the UIs (16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
 
 # `make dev` for real: a local registry, skaffold dev in a copy of the

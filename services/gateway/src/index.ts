@@ -1,6 +1,7 @@
 export {
   descriptorSetPath,
   envoyConfig,
+  jwks,
   transcodedServices,
   type GatewayConfigOptions,
   type Upstream,

@@ -8,9 +8,12 @@
  * The overlays' patches are computed, not written: each is the difference
  * between the chart rendered with the default values and with the overlay's.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { descriptorSetPath } from '@demo/gateway';
+import { renderChartEnvoyConfig } from '@demo/gateway/chart-config';
 import { kubernetesVersion, paths, runToolOrThrow } from './toolchain.js';
 
 export const releaseName = 'grpc-demo';
@@ -30,6 +33,20 @@ export interface KubernetesObject {
 
 export function valuesFile(environment: Environment): string {
   return join(paths.chart, `values-${environment}.yaml`);
+}
+
+/**
+ * The chart's generated files, by path under helm/grpc-demo/ (`make
+ * manifests` writes them before it renders k8s/ from the chart): the
+ * gateway's Envoy configuration from its one generator, and the descriptor
+ * set its transcoder reads, which the build compiles from proto/ (a chart
+ * can only read files inside itself).
+ */
+export function renderChartFiles(): Map<string, string | Buffer> {
+  return new Map<string, string | Buffer>([
+    ['files/gateway/envoy.yaml', renderChartEnvoyConfig()],
+    ['files/gateway/descriptor-set.binpb', readFileSync(descriptorSetPath)],
+  ]);
 }
 
 /** `helm template` of the chart, for the pinned Kubernetes version. */
