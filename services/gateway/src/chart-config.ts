@@ -30,18 +30,31 @@ export const chartPorts = {
 };
 
 /**
- * Ports that are the chart's values, written into the file as helm template
- * expressions. The generator takes numbers, so each is given a stand-in
- * number that nothing else uses, and every port_value holding one is swapped
- * for its expression afterwards (proto3 JSON takes a number as a string, so
- * the quoted result is a valid port).
+ * Numbers that are the chart's values, written into the file as helm
+ * template expressions. The generator takes numbers, so each is given a
+ * stand-in that nothing else uses, and every field of that name holding it is
+ * swapped for its expression afterwards (proto3 JSON takes a number as a
+ * string, so the quoted result is a valid port or count).
  */
-export const helmPorts = {
+export const helmValues = {
   /** Every service's gRPC port (.Values.ports.grpc). */
-  grpc: { standIn: 65_001, expression: '{{ .Values.ports.grpc }}' },
+  grpcPort: { field: 'port_value', standIn: 65_001, expression: '{{ .Values.ports.grpc }}' },
   /** Every pod's Prometheus port (.Values.ports.metrics): the gateway's metrics listener. */
-  metrics: { standIn: 65_002, expression: '{{ .Values.ports.metrics }}' },
+  metricsPort: { field: 'port_value', standIn: 65_002, expression: '{{ .Values.ports.metrics }}' },
+  /** The share of new traces kept (.Values.tracing.samplingRatio), in millionths, as the tracer's sampler counts. */
+  samplingMillionths: {
+    field: 'numerator',
+    standIn: 987_654,
+    expression: '{{ round (mulf .Values.tracing.samplingRatio 1000000) 0 | int }}',
+  },
 } as const;
+
+/** The two forms of the file: with Jaeger in the release, the gateway's spans go there; without, it traces nothing. */
+export type ChartTracing = 'traced' | 'untraced';
+export const chartConfigFiles: Record<ChartTracing, string> = {
+  traced: 'files/gateway/envoy.yaml',
+  untraced: 'files/gateway/envoy-untraced.yaml',
+};
 
 /** The headless Service of each upstream: DNS answers with every ready pod, and Envoy balances per call over them. */
 const headlessServices: Record<Upstream, string> = {
@@ -51,12 +64,38 @@ const headlessServices: Record<Upstream, string> = {
 };
 
 /**
+ * The origins of the pages that may call the gateway from a browser
+ * (gRPC-Web, CORS): the control room as make port-forward and skaffold put
+ * it on this machine.
+ */
+export const chartCorsOrigins = ['http://127.0.0.1:8080', 'http://localhost:8080'];
+
+/**
  * The options the cluster's gateway is generated with. Short names: the
  * pod's DNS search path completes them with its own namespace, so the file
  * works in any namespace (as the Prometheus configuration does).
+ *
+ * `metrics`, `tracing` and `corsOrigins` are the generator's options for the
+ * metrics listener, the OpenTelemetry tracer and gRPC-Web's CORS: the
+ * cluster's values for them, the services' own (OTLP to the release's
+ * Jaeger, parentbased_traceidratio at tracing.samplingRatio).
  */
-export function chartGatewayOptions(): GatewayConfigOptions {
-  const upstream = (name: Upstream) => [`${headlessServices[name]}:${helmPorts.grpc.standIn}`];
+export function chartGatewayOptions(tracing: ChartTracing = 'traced'): GatewayConfigOptions {
+  const upstream = (name: Upstream) => [`${headlessServices[name]}:${helmValues.grpcPort.standIn}`];
+  const observability = {
+    metrics: { host: '0.0.0.0', port: helmValues.metricsPort.standIn },
+    corsOrigins: chartCorsOrigins,
+    ...(tracing === 'traced'
+      ? {
+          tracing: {
+            collector: { host: 'jaeger', port: 4317 },
+            serviceName: 'gateway',
+            ratio: helmValues.samplingMillionths.standIn / 1_000_000,
+            parentBased: true,
+          },
+        }
+      : {}),
+  };
   return {
     listen: { host: '0.0.0.0', port: chartPorts.http },
     admin: { host: '127.0.0.1', port: chartPorts.admin },
@@ -69,28 +108,30 @@ export function chartGatewayOptions(): GatewayConfigOptions {
     upstreamResolution: 'dns',
     jwksFile: chartPaths.jwks,
     descriptorSet: chartPaths.descriptorSet,
+    // Typed loosely on purpose: a generator without these options ignores them.
+    ...(observability as Partial<GatewayConfigOptions>),
   };
 }
 
-/** Replaces every port_value that is a stand-in with its helm expression. */
-function withHelmPorts(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withHelmPorts);
+/** Replaces every field that holds a stand-in with its helm expression. */
+function withHelmValues(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withHelmValues);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, field]) => {
-      const port = Object.values(helmPorts).find(({ standIn }) => key === 'port_value' && field === standIn);
-      return [key, port ? port.expression : withHelmPorts(field)];
+      const helm = Object.values(helmValues).find((entry) => key === entry.field && field === entry.standIn);
+      return [key, helm ? helm.expression : withHelmValues(field)];
     }),
   );
 }
 
-/** The chart's files/gateway/envoy.yaml: Envoy's bootstrap with helm expressions for the release's ports. */
-export function renderChartEnvoyConfig(): string {
-  const config = withHelmPorts(envoyConfig(chartGatewayOptions()));
+/** One of the chart's files/gateway/envoy*.yaml: Envoy's bootstrap with helm expressions for the release's values. */
+export function renderChartEnvoyConfig(tracing: ChartTracing = 'traced'): string {
+  const config = withHelmValues(envoyConfig(chartGatewayOptions(tracing)));
   return (
     '# Generated by `make manifests` from services/gateway/src/chart-config.ts (envoy-config.ts, the one\n' +
     "# generator of the gateway's configuration). Do not edit. The chart's ConfigMap passes it through\n" +
-    "# helm's tpl, which fills in the .Values expressions.\n" +
+    `# helm's tpl, which fills in the .Values expressions. ${tracing === 'traced' ? 'With' : 'Without'} the release's Jaeger.\n` +
     stringify(config, { lineWidth: 0 })
   );
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { descriptorSetPath } from '@demo/gateway';
-import { renderChartEnvoyConfig } from '@demo/gateway/chart-config';
+import { chartConfigFiles, renderChartEnvoyConfig } from '@demo/gateway/chart-config';
 import { kubernetesVersion, paths, runToolOrThrow } from './toolchain.js';
 
 export const releaseName = 'grpc-demo';
@@ -44,7 +44,8 @@ export function valuesFile(environment: Environment): string {
  */
 export function renderChartFiles(): Map<string, string | Buffer> {
   return new Map<string, string | Buffer>([
-    ['files/gateway/envoy.yaml', renderChartEnvoyConfig()],
+    [chartConfigFiles.traced, renderChartEnvoyConfig('traced')],
+    [chartConfigFiles.untraced, renderChartEnvoyConfig('untraced')],
     ['files/gateway/descriptor-set.binpb', readFileSync(descriptorSetPath)],
   ]);
 }
