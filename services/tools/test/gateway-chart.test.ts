@@ -45,8 +45,8 @@ before(async () => {
 });
 
 after(async () => {
-  await gateway?.stop();
-  await system?.stop();
+  await gateway.stop();
+  await system.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
