@@ -205,6 +205,27 @@ export class RestFront {
     });
   }
 
+  /** Open-loop GET /v1/users/{id}/home at `rate` a second for `durationMs`: answers by HTTP status, p50 and p99. */
+  async openLoop(
+    rate: number,
+    durationMs: number,
+  ): Promise<{ statuses: Record<string, number>; p50: number; p99: number }> {
+    let next = 0;
+    const statuses: Record<string, number> = {};
+    const samples = await runOpenLoop({
+      rate,
+      durationMs,
+      send: async (): Promise<Result> => {
+        const answer = await this.home((next++ % 3) + 1).catch(() => undefined);
+        const status = answer ? String(answer.status) : 'no answer';
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        return { outcome: status === '200' ? 'ok' : `error:${status}` };
+      },
+    });
+    const latencies = samples.map((sample) => sample.latencyMs);
+    return { statuses, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  }
+
   /** Any request, without the token unless asked: what the gateway lets through, and what it refuses. */
   raw(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
     return this.#call(path, init);

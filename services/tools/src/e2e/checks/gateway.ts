@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../cluster/toolchain.js';
 import type { Check, E2eContext } from '../check.js';
+import type { PodUsage } from '../resources.js';
 import { readmeGatewayBlock, runReadmeBlock } from './readme.js';
 import { getJson, jaegerTrace, tag, type JaegerSpan, type Targets, type Vector } from './telemetry.js';
 
@@ -107,6 +108,19 @@ export const gatewayRestCheck: Check = {
     for (const [what, status] of Object.entries(surface).slice(1)) {
       r.expect(status === 404, `${what} through the gateway answered ${status}, not 404`);
     }
+
+    // What the gateway pods use, at rest and at 50 REST calls a second (the kubelet's figures).
+    const gatewayPods = (await cluster.readyPods('gateway')).map((pod) => pod.name);
+    const ofGateway = (usage: Map<string, PodUsage>) =>
+      Object.fromEntries([...usage].filter(([pod]) => gatewayPods.includes(pod)));
+    r.figure('gatewayAtRest', ofGateway(await context.resources.measure(15_000)));
+    const [load, underLoad] = await Promise.all([rest.openLoop(50, 20_000), context.resources.measure(20_000)]);
+    r.figure('load50PerSecond', load);
+    r.figure('gatewayUnderLoad', ofGateway(underLoad));
+    r.expect(
+      (load.statuses['200'] ?? 0) >= 0.99 * Object.values(load.statuses).reduce((a, b) => a + b, 0),
+      `under 50 REST calls a second, answers ${JSON.stringify(load.statuses)}`,
+    );
 
     // The README's REST block for the cluster, as written.
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
