@@ -15,6 +15,8 @@ export const chartPaths = {
   configDir: '/etc/envoy',
   config: '/etc/envoy/envoy.yaml',
   descriptorSet: '/etc/envoy/descriptor-set.binpb',
+  /** The OpenAPI document the gateway serves at GET /openapi.json, when the build generates one. */
+  openapiDocument: '/etc/envoy/openapi.json',
   /** The JWT Secret's jwks.json key: the services' HS256 secret as a JWKS (never in the ConfigMap). */
   jwksDir: '/etc/envoy-jwt',
   jwks: '/etc/envoy-jwt/jwks.json',
@@ -75,14 +77,16 @@ export const chartCorsOrigins = ['http://127.0.0.1:8080', 'http://localhost:8080
  * pod's DNS search path completes them with its own namespace, so the file
  * works in any namespace (as the Prometheus configuration does).
  *
- * `metrics`, `tracing` and `corsOrigins` are the generator's options for the
- * metrics listener, the OpenTelemetry tracer and gRPC-Web's CORS: the
- * cluster's values for them, the services' own (OTLP to the release's
- * Jaeger, parentbased_traceidratio at tracing.samplingRatio).
+ * `metrics`, `tracing`, `corsOrigins` and `openapiDocument` are the
+ * generator's options for the metrics listener, the OpenTelemetry tracer,
+ * gRPC-Web's CORS and GET /openapi.json: the cluster's values for them, the
+ * services' own for tracing (OTLP to the release's Jaeger,
+ * parentbased_traceidratio at tracing.samplingRatio).
  */
 export function chartGatewayOptions(tracing: ChartTracing = 'traced'): GatewayConfigOptions {
   const upstream = (name: Upstream) => [`${headlessServices[name]}:${helmValues.grpcPort.standIn}`];
   const observability = {
+    openapiDocument: chartPaths.openapiDocument,
     metrics: { host: '0.0.0.0', port: helmValues.metricsPort.standIn },
     corsOrigins: chartCorsOrigins,
     ...(tracing === 'traced'
