@@ -73,7 +73,8 @@ const headlessServices: Record<Upstream, string> = {
 export const chartCorsOrigins = ['http://127.0.0.1:8080', 'http://localhost:8080'];
 
 /**
- * The options the cluster's gateway is generated with. Short names: the
+ * The options the cluster's gateway is generated with (`files`: where the
+ * pod's volumes put them; a test gives its own). Short names: the
  * pod's DNS search path completes them with its own namespace, so the file
  * works in any namespace (as the Prometheus configuration does).
  *
@@ -83,10 +84,13 @@ export const chartCorsOrigins = ['http://127.0.0.1:8080', 'http://localhost:8080
  * services' own for tracing (OTLP to the release's Jaeger,
  * parentbased_traceidratio at tracing.samplingRatio).
  */
-export function chartGatewayOptions(tracing: ChartTracing = 'traced'): GatewayConfigOptions {
+export function chartGatewayOptions(
+  tracing: ChartTracing = 'traced',
+  files: Pick<typeof chartPaths, 'descriptorSet' | 'jwks' | 'openapiDocument'> = chartPaths,
+): GatewayConfigOptions {
   const upstream = (name: Upstream) => [`${headlessServices[name]}:${helmValues.grpcPort.standIn}`];
   const observability = {
-    openapiDocument: chartPaths.openapiDocument,
+    openapiDocument: files.openapiDocument,
     metrics: { host: '0.0.0.0', port: helmValues.metricsPort.standIn },
     corsOrigins: chartCorsOrigins,
     ...(tracing === 'traced'
@@ -110,8 +114,8 @@ export function chartGatewayOptions(tracing: ChartTracing = 'traced'): GatewayCo
       recommendation: upstream('recommendation'),
     },
     upstreamResolution: 'dns',
-    jwksFile: chartPaths.jwks,
-    descriptorSet: chartPaths.descriptorSet,
+    jwksFile: files.jwks,
+    descriptorSet: files.descriptorSet,
     // Typed loosely on purpose: a generator without these options ignores them.
     ...(observability as Partial<GatewayConfigOptions>),
   };

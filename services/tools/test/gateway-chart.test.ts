@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mintToken, secretKey } from '@demo/platform';
 import { freePort, waitFor } from '@demo/platform/testing';
 import { descriptorSetPath, jwks, startGateway, type GatewayProcess } from '@demo/gateway';
@@ -15,48 +15,57 @@ import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
 
 const jwtSecret = 'gateway-chart-test-secret-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'gateway-chart-'));
-let system: LocalSystem;
-let gateway: GatewayProcess;
+let system: LocalSystem | undefined;
+let gatewayProcess: GatewayProcess | undefined;
+const gateway = () => {
+  assert.ok(gatewayProcess, 'the gateway started');
+  return gatewayProcess;
+};
 let readyUrl: string;
 let token: string;
 
 before(async () => {
-  system = await startLocalSystem({ jwtSecret });
+  const local = await startLocalSystem({ jwtSecret });
+  system = local;
   writeFileSync(join(dir, 'jwks.json'), JSON.stringify(jwks(jwtSecret)));
   const byName = (address: string) => `localhost:${address.slice(address.lastIndexOf(':') + 1)}`;
-  const chart = chartGatewayOptions('untraced');
+  // The files as the build makes them, where the pod's volumes would put them.
+  const chart = chartGatewayOptions('untraced', {
+    descriptorSet: descriptorSetPath,
+    jwks: join(dir, 'jwks.json'),
+    openapiDocument: join(dirname(descriptorSetPath), 'openapi.json'),
+  });
   assert.equal(chart.upstreamResolution, 'dns', 'the cluster resolves its upstreams by name');
   const readiness = { host: '127.0.0.1', port: await freePort() };
-  gateway = await startGateway({
+  gatewayProcess = await startGateway({
     ...chart,
     listen: { host: '127.0.0.1', port: await freePort() },
     admin: { host: '127.0.0.1', port: await freePort() },
     readiness,
     upstreams: {
-      aggregator: [byName(system.aggregator.address)],
-      user: [byName(system.user.address)],
-      recommendation: system.recommendations.map((replica) => byName(replica.address)),
+      aggregator: [byName(local.aggregator.address)],
+      user: [byName(local.user.address)],
+      recommendation: local.recommendations.map((replica) => byName(replica.address)),
     },
-    jwksFile: join(dir, 'jwks.json'),
-    descriptorSet: descriptorSetPath,
   });
   readyUrl = `http://${readiness.host}:${readiness.port}/ready`;
   token = await mintToken({ key: secretKey(jwtSecret), subject: 'gateway-chart-test', role: 'user', ttlSeconds: 600 });
 });
 
 after(async () => {
-  await gateway.stop();
-  await system.stop();
+  // Whatever started, even when the start failed half-way.
+  await gatewayProcess?.stop();
+  await system?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('the cluster configuration checks tokens with the JWKS file and balances each call over the replicas a name resolves to', async () => {
   const call = (path: string, bearer: string | null = token) =>
-    fetch(`http://${gateway.address}${path}`, {
+    fetch(`http://${gateway().address}${path}`, {
       headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
       signal: AbortSignal.timeout(10_000),
     });
-  const created = await fetch(`http://${gateway.address}/v1/users`, {
+  const created = await fetch(`http://${gateway().address}/v1/users`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Ada Lovelace', email: 'ada@example.com' }),
@@ -83,7 +92,7 @@ test('the cluster configuration checks tokens with the JWKS file and balances ea
   }
   assert.deepEqual(
     [...replicas].sort(),
-    system.recommendations.map((replica) => replica.address).sort(),
+    (system?.recommendations ?? []).map((replica) => replica.address).sort(),
     'consecutive calls are answered by both recommendation replicas',
   );
 });
@@ -91,14 +100,14 @@ test('the cluster configuration checks tokens with the JWKS file and balances ea
 test('GET /ready on its own port is Envoy’s own readiness: 200 while it serves, 503 once it fails its health check (as when it drains), and nothing else is there', async () => {
   assert.equal((await fetch(readyUrl)).status, 200);
   assert.equal((await fetch(readyUrl.replace('/ready', '/v1/users/1'))).status, 404, 'no route but /ready');
-  const failed = await fetch(`http://${gateway.adminAddress}/healthcheck/fail`, { method: 'POST' });
+  const failed = await fetch(`http://${gateway().adminAddress}/healthcheck/fail`, { method: 'POST' });
   assert.equal(failed.status, 200);
   await waitFor(
     'GET /ready to answer 503',
     async () => ((await fetch(readyUrl)).status === 503 ? true : undefined),
     5000,
   );
-  await fetch(`http://${gateway.adminAddress}/healthcheck/ok`, { method: 'POST' });
+  await fetch(`http://${gateway().adminAddress}/healthcheck/ok`, { method: 'POST' });
   await waitFor(
     'GET /ready to answer 200 again',
     async () => ((await fetch(readyUrl)).status === 200 ? true : undefined),
