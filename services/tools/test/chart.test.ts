@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -184,14 +184,17 @@ test('Envoy accepts the gateway configuration the chart renders (envoy --mode va
   try {
     const configMap = parseObjects(helmTemplate()).find((object) => objectKey(object) === 'ConfigMap/gateway-config');
     assert.ok(configMap, 'the chart renders the ConfigMap gateway-config');
+    // Every file of the ConfigMap and the JWKS where the pod's volumes put them, here.
     const data = configMap['data'] as Record<string, string>;
-    const binaryData = configMap['binaryData'] as Record<string, string>;
-    writeFileSync(join(dir, 'descriptor-set.binpb'), Buffer.from(binaryData['descriptor-set.binpb'] ?? '', 'base64'));
-    writeFileSync(join(dir, 'jwks.json'), JSON.stringify(jwks('a-key-of-at-least-32-characters-for-the-test')));
-    // The pod's paths, here; every other byte as the pod gets it.
+    for (const [file, content] of Object.entries(data)) writeFileSync(join(dir, file), content);
+    for (const [file, content] of Object.entries(configMap['binaryData'] as Record<string, string>)) {
+      writeFileSync(join(dir, file), Buffer.from(content, 'base64'));
+    }
+    mkdirSync(join(dir, 'jwt'));
+    writeFileSync(join(dir, 'jwt/jwks.json'), JSON.stringify(jwks('a-key-of-at-least-32-characters-for-the-test')));
     const text = (data['envoy.yaml'] ?? '')
-      .replaceAll('/etc/envoy/descriptor-set.binpb', join(dir, 'descriptor-set.binpb'))
-      .replaceAll('/etc/envoy-jwt/jwks.json', join(dir, 'jwks.json'));
+      .replaceAll('/etc/envoy-jwt/', `${join(dir, 'jwt')}/`)
+      .replaceAll('/etc/envoy/', `${dir}/`);
     assert.match(text, /port_value: "50051"/, 'tpl filled in the services’ gRPC port');
     const result = validateConfig(parse(text) as object);
     assert.ok(result.ok, result.output);
