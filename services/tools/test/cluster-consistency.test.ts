@@ -872,13 +872,33 @@ test('the gateway listens where its probes, ports and Service look, reads the fi
     }
 
     // Routes: each cluster resolves the headless Service of its service's pods, on the port they listen on.
-    for (const cluster of config.static_resources.clusters) {
+    const clusters = config.static_resources.clusters;
+    for (const service of grpcServices) {
+      assert.ok(
+        clusters.some((c) => c.name === service),
+        `${where}: a cluster for ${service}`,
+      );
+    }
+    for (const cluster of clusters) {
+      const endpoints = cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints);
+      if (!grpcServices.includes(cluster.name as GrpcServiceName)) {
+        // Anything else it reaches is on its own loopback (the admin interface) or a Service of the release.
+        for (const { endpoint } of endpoints) {
+          const { address, port_value } = endpoint.address.socket_address;
+          assert.ok(
+            address === '127.0.0.1' ||
+              servicesOf(set.objects)
+                .get(address)
+                ?.ports.some((p) => p.port === Number(port_value)),
+            `${where}: cluster ${cluster.name} reaches ${address}:${port_value}, a Service port of the release`,
+          );
+        }
+        continue;
+      }
       const callee = cluster.name as GrpcServiceName;
-      assert.ok(grpcServices.includes(callee), `${where}: cluster ${cluster.name} is a service`);
       assert.equal(cluster.cluster_type?.name, 'envoy.clusters.dns', `${where}: ${callee} resolved by DNS`);
-      const addresses = cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints);
-      assert.equal(addresses.length, 1, `${where}: ${callee} is one name`);
-      const { address, port_value } = addresses[0]?.endpoint.address.socket_address ?? { address: '', port_value: 0 };
+      assert.equal(endpoints.length, 1, `${where}: ${callee} is one name`);
+      const { address, port_value } = endpoints[0]?.endpoint.address.socket_address ?? { address: '', port_value: 0 };
       const headless = servicesOf(set.objects).get(address);
       assert.equal(headless?.clusterIP, 'None', `${where}: ${address} is a headless Service`);
       const calleeWorkload = grpcWorkload(set, callee);
