@@ -122,7 +122,7 @@ $(STAMP)/kind-$(KIND_VERSION):
 	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)
 	@mkdir -p $(@D) && touch $@
 
-manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Render k8s/ (kustomize base and kind, minikube overlays) from the helm chart
+manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Write the chart's generated files (the gateway's Envoy configuration) and render k8s/ (kustomize base and kind, minikube overlays) from the chart
 	@npm run -s manifests
 
 images: ## Build the four images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
