@@ -163,6 +163,8 @@ export interface RestAnswer {
   status: number;
   /** The answering aggregator (or user) pod: the service's served-by header, passed on by the gateway. */
   servedBy: string | null;
+  /** A gRPC answer's status (Envoy answers a gRPC call it has no route for itself: HTTP 200, grpc-status 12). */
+  grpcStatus: string | null;
   body: string;
   latencyMs: number;
 }
@@ -185,6 +187,7 @@ export class RestFront {
     return {
       status: response.status,
       servedBy: response.headers.get('served-by'),
+      grpcStatus: response.headers.get('grpc-status'),
       body,
       latencyMs: performance.now() - started,
     };
