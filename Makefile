@@ -128,7 +128,7 @@ $(STAMP)/kind-$(KIND_VERSION):
 	GOBIN=$(TOOLS)/bin go install sigs.k8s.io/kind@$(KIND_VERSION)
 	@mkdir -p $(@D) && touch $@
 
-manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Render k8s/ (kustomize base and kind, minikube overlays) from the helm chart
+manifests: build $(STAMP)/helm-$(HELM_VERSION) ## Write the chart's generated files (the gateway's Envoy configuration) and render k8s/ (kustomize base and kind, minikube overlays) from the chart
 	@npm run -s manifests
 
 images: ## Build the four images (grpc-demo-<service>:APP_VERSION) with docker, for kubectl users
@@ -177,7 +177,7 @@ dev: $(STAMP)/helm-$(HELM_VERSION) ## skaffold dev on the current context (kind,
 	fi; \
 	PATH="$(TOOLS)/bin:$$PATH" exec $$skaffold dev --port-forward=user
 
-port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053) and the UIs (console 8080, 16686, 9090, 3000)
+port-forward: build ## Forward the cluster to the ports of `make run` (aggregator 50051, user 50052, recommendation 50053, console 8080, the REST gateway 8081) and the UIs (16686, 9090, 3000)
 	@NAMESPACE=$(NAMESPACE) npm run -s port-forward
 
 # `make dev` for real: a local registry, skaffold dev in a copy of the

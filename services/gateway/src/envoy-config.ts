@@ -33,6 +33,25 @@ export const transcodedServices = [
   { service: 'demo.fault.v1.FaultService', upstream: 'recommendation' },
 ] as const satisfies readonly { service: string; upstream: Upstream }[];
 
+/**
+ * Retries only of calls that never reached a service (the connection was
+ * refused, or the stream refused before the service saw it), on another
+ * replica: safe for every method, and what a pod that went away between two
+ * DNS answers costs a caller otherwise.
+ */
+const unsentCallRetries = {
+  retry_on: 'connect-failure,refused-stream,reset-before-request',
+  num_retries: 2,
+  retry_host_predicate: [
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+      },
+    },
+  ],
+};
+
 /** Streams that run until the client goes away: no route timeout may end them. */
 const openEndedMethods = ['/demo.user.v1.UserService/WatchUsers'];
 
@@ -43,8 +62,25 @@ export interface GatewayConfigOptions {
   admin: { host: string; port: number };
   /** Each upstream's replicas as host:port. */
   upstreams: Record<Upstream, string[]>;
-  /** The services' HS256 secret: the gateway checks the bearer token itself. */
-  jwtSecret: string;
+  /**
+   * How the upstream addresses are read: 'static' takes them as IP addresses
+   * (local processes); 'dns' resolves each name again and again and balances
+   * over every address it answers with (a headless Service: every ready pod).
+   */
+  upstreamResolution?: 'static' | 'dns';
+  /**
+   * The services' HS256 secret, or a JWKS file that holds it (the cluster
+   * mounts one from the JWT Secret, so the secret is never in the
+   * configuration): the gateway checks the bearer token itself.
+   */
+  jwtSecret?: string;
+  jwksFile?: string;
+  /**
+   * A listener of its own that answers GET /ready with Envoy's own state: 200
+   * once it has started, 503 while it drains or fails its health check. For
+   * kubelet probes, which cannot reach the loopback-only admin interface.
+   */
+  readiness?: { host: string; port: number };
   /** The deadline a REST call reaches the services with when the caller sends no shorter grpc-timeout. */
   routeTimeoutSeconds?: number;
   /** Larger request bodies are refused with 413 before anything reaches a service. */
@@ -102,7 +138,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
           demo: {
             // The services' HS256 secret as a JWKS symmetric key ("oct"); the
             // token is forwarded, so the services still read its role.
-            local_jwks: { inline_string: JSON.stringify(jwks(options.jwtSecret)) },
+            local_jwks: jwksSource(options),
             forward: true,
           },
         },
@@ -184,6 +220,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
         // Neither a route timeout nor an idle timeout: a watch waits for users as long as its client does.
         timeout: '0s',
         idle_timeout: '0s',
+        retry_policy: unsentCallRetries,
       },
     })),
     ...transcodedServices.map(({ service, upstream }) => ({
@@ -194,6 +231,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
         // grpc-timeout (a caller's shorter grpc-timeout wins), so every REST
         // call reaches the services with a deadline they propagate.
         max_stream_duration: { max_stream_duration: routeTimeout, grpc_timeout_header_max: routeTimeout },
+        retry_policy: unsentCallRetries,
       },
     })),
     ...methodNotAllowedRoutes(),
@@ -217,6 +255,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
     admin: { address: socketAddress(options.admin) },
     static_resources: {
       listeners: [
+        ...(options.readiness ? [readinessListener(options.readiness)] : []),
         {
           name: 'rest',
           address: socketAddress(options.listen),
@@ -261,7 +300,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
       ],
       clusters: [
         ...(Object.entries(options.upstreams) as [Upstream, string[]][]).map(([name, addresses]) =>
-          cluster(name, addresses),
+          cluster(name, addresses, options.upstreamResolution ?? 'static'),
         ),
         // Never called: the REST routes' cluster before transcoding (see the last route).
         {
@@ -303,8 +342,57 @@ function upstreamOf(path: string): Upstream {
 }
 
 /** The HS256 secret, as the services use it (its UTF-8 bytes), as a JWKS key. */
-function jwks(secret: string) {
+export function jwks(secret: string) {
   return { keys: [{ kty: 'oct', alg: 'HS256', k: Buffer.from(secret, 'utf8').toString('base64url') }] };
+}
+
+function jwksSource({ jwtSecret, jwksFile }: GatewayConfigOptions) {
+  if ((jwtSecret === undefined) === (jwksFile === undefined)) throw new Error('give the gateway jwtSecret or jwksFile');
+  return jwksFile !== undefined ? { filename: jwksFile } : { inline_string: JSON.stringify(jwks(jwtSecret ?? '')) };
+}
+
+/**
+ * GET /ready from Envoy's health check filter, which answers for Envoy
+ * itself: the listener takes connections only once Envoy has initialised
+ * (its clusters resolved), and the filter answers 503 once Envoy drains or
+ * fails its health check. It does not look at the upstreams: a gateway with
+ * no aggregator to send to still answers, with 503 UNAVAILABLE as JSON,
+ * which says more than a Service with no endpoints would.
+ */
+function readinessListener(address: { host: string; port: number }) {
+  return {
+    name: 'ready',
+    address: socketAddress(address),
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: 'ready',
+              route_config: { name: 'ready', virtual_hosts: [{ name: 'ready', domains: ['*'], routes: [] }] },
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.health_check',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+                    pass_through_mode: false,
+                    headers: [{ name: ':path', string_match: { exact: '/ready' } }],
+                  },
+                },
+                {
+                  name: 'envoy.filters.http.router',
+                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /**
@@ -341,10 +429,24 @@ const http2Only = {
 };
 
 /** An upstream spoken to in HTTP/2 (gRPC), each call balanced on its own over the replicas. */
-function cluster(name: Upstream, addresses: string[]) {
+function cluster(name: Upstream, addresses: string[], resolution: 'static' | 'dns') {
   return {
     name,
-    type: 'STATIC',
+    ...(resolution === 'static'
+      ? { type: 'STATIC' }
+      : {
+          // Every A record of the name is a host (strict DNS): a headless
+          // Service's ready pods. Asked again every 5 s, whatever the
+          // record's TTL, so a pod that goes or comes is seen within seconds.
+          cluster_type: {
+            name: 'envoy.clusters.dns',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.clusters.dns.v3.DnsCluster',
+              dns_refresh_rate: '5s',
+              dns_lookup_family: 'V4_ONLY',
+            },
+          },
+        }),
     lb_policy: 'ROUND_ROBIN',
     connect_timeout: '1s',
     typed_extension_protocol_options: http2Only,

@@ -2,6 +2,7 @@ export {
   descriptorSetPath,
   openapiDocumentPath,
   envoyConfig,
+  jwks,
   transcodedServices,
   type GatewayConfigOptions,
   type Upstream,

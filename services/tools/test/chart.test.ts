@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { jwks, validateConfig } from '@demo/gateway';
 import {
   chartObjects,
   environments,
@@ -13,6 +14,7 @@ import {
   namespace,
   objectKey,
   parseObjects,
+  renderChartFiles,
   renderManifests,
   valuesFile,
   type KubernetesObject,
@@ -73,6 +75,7 @@ const valueSets = [
       'grafana.enabled=false',
       'networkPolicies.enabled=false',
       'console.enabled=false',
+      'gateway.enabled=false',
     ],
   },
   {
@@ -162,6 +165,50 @@ test('k8s/ is exactly what make manifests renders from the chart', () => {
     [...expected.keys()].sort(),
     'k8s/ holds no file that make manifests did not write',
   );
+});
+
+test('the chart’s generated files (the gateway’s Envoy configuration and descriptor set) are exactly what make manifests writes', () => {
+  for (const [path, content] of renderChartFiles()) {
+    let onDisk: Buffer | undefined;
+    try {
+      onDisk = readFileSync(join(paths.chart, path));
+    } catch {
+      onDisk = undefined;
+    }
+    assert.ok(onDisk?.equals(Buffer.from(content)), `helm/grpc-demo/${path} is stale: run make manifests`);
+  }
+});
+
+test('Envoy accepts the gateway configuration the chart renders (envoy --mode validate), with the descriptor set of its ConfigMap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-chart-'));
+  try {
+    const configMap = parseObjects(helmTemplate()).find((object) => objectKey(object) === 'ConfigMap/gateway-config');
+    assert.ok(configMap, 'the chart renders the ConfigMap gateway-config');
+    // Every file of the ConfigMap and the JWKS where the pod's volumes put them, here.
+    const data = configMap['data'] as Record<string, string>;
+    for (const [file, content] of Object.entries(data)) writeFileSync(join(dir, file), content);
+    for (const [file, content] of Object.entries(configMap['binaryData'] as Record<string, string>)) {
+      writeFileSync(join(dir, file), Buffer.from(content, 'base64'));
+    }
+    mkdirSync(join(dir, 'jwt'));
+    writeFileSync(join(dir, 'jwt/jwks.json'), JSON.stringify(jwks('a-key-of-at-least-32-characters-for-the-test')));
+    const text = (data['envoy.yaml'] ?? '')
+      .replaceAll('/etc/envoy-jwt/', `${join(dir, 'jwt')}/`)
+      .replaceAll('/etc/envoy/', `${dir}/`);
+    assert.match(text, /port_value: "50051"/, 'tpl filled in the services’ gRPC port');
+    const result = validateConfig(parse(text) as object);
+    assert.ok(result.ok, result.output);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the JWT Secret carries the same key as a JWKS (jwks.json), which the gateway mounts: Envoy checks tokens with the services’ key', () => {
+  const secret = parseObjects(helmTemplate()).find((object) => objectKey(object) === `Secret/${jwtSecretName}`);
+  const data = secret?.['data'] as Record<string, string>;
+  const key = Buffer.from(data['JWT_SECRET'] ?? '', 'base64').toString('utf8');
+  const rendered = JSON.parse(Buffer.from(data['jwks.json'] ?? '', 'base64').toString('utf8')) as unknown;
+  assert.deepEqual(rendered, jwks(key), 'the gateway generator’s JWKS of the same key');
 });
 
 test('each k8s/ overlay builds exactly the objects the chart renders with that overlay’s values', () => {

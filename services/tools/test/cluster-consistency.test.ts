@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { clusterForwards } from '../src/port-forward/forwards.js';
 import { namespace as defaultNamespace, type KubernetesObject } from '../src/cluster/manifests.js';
-import { localConsolePorts, localPorts } from '@demo/testkit/local-dev';
+import { localConsolePorts, localGatewayPorts, localPorts } from '@demo/testkit/local-dev';
 import { paths, makeVariable, repoRoot } from '../src/cluster/toolchain.js';
 import {
   chartSets,
@@ -19,6 +19,7 @@ import {
   servicesOf,
   workloads,
   type Container,
+  type PodSpec,
   type GrpcServiceName,
   type RenderedSet,
   type Workload,
@@ -529,6 +530,9 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
       `recommendation -> recommendation:${grpcPort}`,
       `aggregator -> aggregator:${grpcPort}`,
       'client -> console:8080',
+      'client -> gateway:8080',
+      ...grpcServices.map((service) => `gateway -> ${service}:${grpcPort}`),
+      `prometheus -> gateway:${metricsPort}`,
       `console -> aggregator:${grpcPort}`,
       `console -> recommendation:${grpcPort}`,
       ...grpcServices.map((service) => `console -> ${service}:${metricsPort}`),
@@ -642,6 +646,7 @@ test('skaffold builds the images the chart deploys, from the Dockerfile’s targ
   assert.deepEqual(forwarded.sort(), [
     'aggregator-headless:50051',
     'console:8080',
+    'gateway:8081',
     'grafana:3000',
     'jaeger:16686',
     'prometheus:9090',
@@ -697,6 +702,7 @@ test('make port-forward puts the cluster on the ports of make run, so make token
     'make fault-on’s default FAULT_TARGET',
   );
   assert.equal(localPortOf('console'), localConsolePorts.http, 'the control room where make run puts it');
+  assert.equal(localPortOf('gateway'), localGatewayPorts.http, 'the REST gateway where make run puts it');
   for (const forward of skaffold.portForward) {
     assert.ok(
       clusterForwards.some((ours) => ours.service === forward.resourceName && ours.localPort === forward.localPort),
@@ -761,6 +767,144 @@ test('the console gets only variables its configuration knows, listens where its
       assert.ok(matches(target.selector ?? {}, calleeWorkload.podLabels), `${where} ${variable}: selects ${callee}`);
       const calleeConfig = configSchemas[callee].parse(processEnv(set, calleeWorkload)) as Record<string, number>;
       assert.equal(Number(targetPort), calleeConfig[port], `${where} ${variable}: the ${port} of ${callee}`);
+    }
+  }
+});
+
+/** The parts of Envoy's bootstrap (the gateway's generated configuration) these checks read. */
+interface EnvoyBootstrap {
+  admin: { address: { socket_address: { address: string; port_value: number } } };
+  static_resources: {
+    listeners: {
+      name: string;
+      address: { socket_address: { address: string; port_value: number | string } };
+      filter_chains: { filters: { typed_config: { http_filters?: { name: string; typed_config: unknown }[] } }[] }[];
+    }[];
+    clusters: {
+      name: string;
+      cluster_type?: { name: string };
+      load_assignment: {
+        endpoints: { lb_endpoints: { endpoint: { address: { socket_address: SocketAddress } } }[] }[];
+      };
+    }[];
+  };
+}
+interface SocketAddress {
+  address: string;
+  port_value: number | string;
+}
+
+function gatewayConfig(set: RenderedSet): { text: string; config: EnvoyBootstrap; keys: string[] } {
+  const configMap = set.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'gateway-config');
+  assert.ok(configMap, `${set.source}: the ConfigMap gateway-config`);
+  const data = (configMap['data'] ?? {}) as Record<string, string>;
+  const binary = (configMap['binaryData'] ?? {}) as Record<string, string>;
+  const text = data['envoy.yaml'] ?? '';
+  return { text, config: parse(text) as EnvoyBootstrap, keys: [...Object.keys(data), ...Object.keys(binary)] };
+}
+
+function httpFilter(config: EnvoyBootstrap, listener: string, filter: string): Record<string, unknown> {
+  const found = config.static_resources.listeners
+    .find((candidate) => candidate.name === listener)
+    ?.filter_chains.flatMap((chain) => chain.filters)
+    .flatMap((f) => f.typed_config.http_filters ?? [])
+    .find((candidate) => candidate.name === filter);
+  assert.ok(found, `the ${listener} listener has ${filter}`);
+  return found.typed_config as Record<string, unknown>;
+}
+
+test('the gateway listens where its probes, ports and Service look, reads the files its volumes hold, and sends each route to the headless Service of the pods that serve it', () => {
+  for (const set of sets) {
+    const where = `${set.source}: gateway`;
+    const workload = workloads(set.objects).find((candidate) => candidate.name === 'gateway');
+    assert.ok(workload, `${where}: a Deployment`);
+    const container = onlyContainer(workload);
+    const pod = workload.pod as PodSpec & {
+      volumes: { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: unknown } }[];
+    };
+    const mounts = (container as Container & { volumeMounts: { name: string; mountPath: string }[] }).volumeMounts;
+    const args = (container as Container & { args: string[] }).args;
+    const { text, config, keys } = gatewayConfig(set);
+
+    // Ports: the listeners, the container's ports, the probes, the Service.
+    const listenerPort = (name: string) =>
+      Number(config.static_resources.listeners.find((l) => l.name === name)?.address.socket_address.port_value);
+    assert.equal(containerPort(container, 'http'), listenerPort('rest'), `${where}: container port http`);
+    assert.equal(containerPort(container, 'ready'), listenerPort('ready'), `${where}: container port ready`);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+      assert.deepEqual(container[probe]?.httpGet, { path: '/ready', port: 'ready' }, `${where} ${probe}`);
+    }
+    assert.equal(config.admin.address.socket_address.address, '127.0.0.1', `${where}: admin on loopback only`);
+    const service = servicesOf(set.objects).get('gateway');
+    assert.ok(service && matches(service.selector ?? {}, workload.podLabels), `${where}: Service gateway selects it`);
+    assert.notEqual(service.clusterIP, 'None', `${where}: a ClusterIP Service (Envoy balances per call itself)`);
+    assert.deepEqual(
+      service.ports.map((port) => [port.port, port.targetPort]),
+      [[8080, 'http']],
+      where,
+    );
+
+    // Files: the configuration, the descriptor set and the JWKS where the volumes put them.
+    const mountOf = (volume: string) => mounts.find((mount) => mount.name === volume)?.mountPath;
+    const configVolume = pod.volumes.find((volume) => volume.configMap?.name === 'gateway-config');
+    assert.ok(configVolume, `${where}: mounts the ConfigMap`);
+    const configDir = mountOf(configVolume.name) ?? '(not mounted)';
+    assert.equal(args[args.indexOf('--config-path') + 1], `${configDir}/envoy.yaml`, `${where}: reads envoy.yaml`);
+    const transcoder = httpFilter(config, 'rest', 'envoy.filters.http.grpc_json_transcoder');
+    assert.ok(String(transcoder['proto_descriptor']).startsWith(`${configDir}/`), `${where}: the descriptor set`);
+    // Every file the configuration names in the ConfigMap's directory is one of its keys.
+    const named = [...text.matchAll(new RegExp(`${configDir}/([\\w.-]+)`, 'g'))].map((m) => m[1] ?? '');
+    assert.ok(named.includes('descriptor-set.binpb'), `${where}: names the descriptor set`);
+    for (const file of named) assert.ok(keys.includes(file), `${where}: ${configDir}/${file} is in the ConfigMap`);
+    const jwt = httpFilter(config, 'rest', 'envoy.filters.http.jwt_authn') as {
+      providers: Record<string, { local_jwks: { filename?: string } }>;
+    };
+    const jwksFile = Object.values(jwt.providers)[0]?.local_jwks.filename ?? '';
+    const jwksVolume = pod.volumes.find((volume) => volume.secret);
+    assert.ok(jwksVolume?.secret, `${where}: mounts a Secret`);
+    assert.equal(jwksVolume.secret.secretName, 'grpc-demo-jwt', `${where}: the JWT Secret`);
+    assert.deepEqual(jwksVolume.secret.items, [{ key: 'jwks.json', path: 'jwks.json' }], `${where}: its JWKS alone`);
+    assert.equal(jwksFile, `${mountOf(jwksVolume.name)}/jwks.json`, `${where}: jwt_authn reads the mounted JWKS`);
+    if (set.hasJwtSecret) {
+      const secret = set.objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'grpc-demo-jwt');
+      const key = Buffer.from((secret?.['data'] as Record<string, string>)['JWT_SECRET'] ?? '', 'base64').toString();
+      assert.ok(key.length >= 32 && !text.includes(key), `${where}: the ConfigMap holds no secret`);
+    }
+
+    // Routes: each cluster resolves the headless Service of its service's pods, on the port they listen on.
+    const clusters = config.static_resources.clusters;
+    for (const service of grpcServices) {
+      assert.ok(
+        clusters.some((c) => c.name === service),
+        `${where}: a cluster for ${service}`,
+      );
+    }
+    for (const cluster of clusters) {
+      const endpoints = cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints);
+      if (!grpcServices.includes(cluster.name as GrpcServiceName)) {
+        // Anything else it reaches is on its own loopback (the admin interface) or a Service of the release.
+        for (const { endpoint } of endpoints) {
+          const { address, port_value } = endpoint.address.socket_address;
+          assert.ok(
+            address === '127.0.0.1' ||
+              servicesOf(set.objects)
+                .get(address)
+                ?.ports.some((p) => p.port === Number(port_value)),
+            `${where}: cluster ${cluster.name} reaches ${address}:${port_value}, a Service port of the release`,
+          );
+        }
+        continue;
+      }
+      const callee = cluster.name as GrpcServiceName;
+      assert.equal(cluster.cluster_type?.name, 'envoy.clusters.dns', `${where}: ${callee} resolved by DNS`);
+      assert.equal(endpoints.length, 1, `${where}: ${callee} is one name`);
+      const { address, port_value } = endpoints[0]?.endpoint.address.socket_address ?? { address: '', port_value: 0 };
+      const headless = servicesOf(set.objects).get(address);
+      assert.equal(headless?.clusterIP, 'None', `${where}: ${address} is a headless Service`);
+      const calleeWorkload = grpcWorkload(set, callee);
+      assert.ok(matches(headless.selector ?? {}, calleeWorkload.podLabels), `${where}: ${address} selects ${callee}`);
+      const calleeConfig = configSchemas[callee].parse(processEnv(set, calleeWorkload)) as { GRPC_PORT: number };
+      assert.equal(Number(port_value), calleeConfig.GRPC_PORT, `${where}: ${callee}'s GRPC_PORT`);
     }
   }
 });

@@ -173,7 +173,7 @@ test('every profile of skaffold.yaml applies, alone and with the others', { skip
   assert.equal(plain.build.platforms, undefined, "by default each image is built for the building machine's CPU");
   assert.deepEqual(
     plain.portForward.map((f) => f.resourceName),
-    ['aggregator-headless', 'console', 'jaeger', 'prometheus', 'grafana'],
+    ['aggregator-headless', 'console', 'gateway', 'jaeger', 'prometheus', 'grafana'],
   );
   for (const profile of ['kind', 'minikube']) {
     const config = effectiveConfig([profile]);
@@ -193,7 +193,7 @@ test('every profile of skaffold.yaml applies, alone and with the others', { skip
     assert.equal(config.deploy.helm.releases[0]?.setValues?.['grafana.enabled'], 'false', `${where}: Grafana off`);
     assert.deepEqual(
       config.portForward.map((f) => f.resourceName),
-      ['aggregator-headless', 'console', 'jaeger', 'prometheus'],
+      ['aggregator-headless', 'console', 'gateway', 'jaeger', 'prometheus'],
       `${where}: nothing forwards to the Grafana left out`,
     );
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readmeClusterBlock } from '../src/e2e/checks/readme.js';
+import { readmeClusterBlock, readmeGatewayBlock, readmeGatewayMarker } from '../src/e2e/checks/readme.js';
 import { serviceTargets } from '../src/e2e/deploy.js';
 import { mebibytes, millicores, ResourceSampler } from '../src/e2e/resources.js';
 
@@ -30,6 +30,15 @@ test('a README cluster block that uses a port the check does not forward is refu
     () => readmeClusterBlock(bad, { namespace: 'n', aggregator: 'a', user: 'u' }),
     /uses 127\.0\.0\.1:50053/,
   );
+});
+
+test("the README's gateway block runs against the e2e run's forward of the gateway and its namespace", () => {
+  const script = readmeGatewayBlock(readme, { namespace: 'ns-x', gateway: '127.0.0.1:41003' });
+  assert.match(script, /kubectl -n ns-x get secret grpc-demo-jwt/);
+  assert.match(script, /curl -si -H "authorization: Bearer \$TOKEN" 'http:\/\/127\.0\.0\.1:41003\/v1\/users\/1\/home/);
+  assert.doesNotMatch(script, /8081/);
+  const bad = `${readmeGatewayMarker}\n\`\`\`bash\ncurl -s http://127.0.0.1:8080/\n\`\`\`\n`;
+  assert.throws(() => readmeGatewayBlock(bad, { namespace: 'n', gateway: 'g' }), /uses 127\.0\.0\.1:8080/);
 });
 
 test('the images e2e builds are every service target of the Dockerfile', () => {

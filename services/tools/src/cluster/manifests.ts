@@ -8,9 +8,12 @@
  * The overlays' patches are computed, not written: each is the difference
  * between the chart rendered with the default values and with the overlay's.
  */
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { descriptorSetPath } from '@demo/gateway';
+import { chartConfigFiles, renderChartEnvoyConfig } from '@demo/gateway/chart-config';
 import { kubernetesVersion, paths, runToolOrThrow } from './toolchain.js';
 
 export const releaseName = 'grpc-demo';
@@ -30,6 +33,24 @@ export interface KubernetesObject {
 
 export function valuesFile(environment: Environment): string {
   return join(paths.chart, `values-${environment}.yaml`);
+}
+
+/**
+ * The chart's generated files, by path under helm/grpc-demo/ (`make
+ * manifests` writes them before it renders k8s/ from the chart): the
+ * gateway's Envoy configuration from its one generator, and the files the
+ * build makes from proto/ that it reads: the descriptor set and the OpenAPI
+ * document (a chart can only read files inside itself).
+ */
+export function renderChartFiles(): Map<string, string | Buffer> {
+  // The OpenAPI document the build generates beside the descriptor set, once it does.
+  const openapi = join(dirname(descriptorSetPath), 'openapi.json');
+  return new Map<string, string | Buffer>([
+    [chartConfigFiles.traced, renderChartEnvoyConfig('traced')],
+    [chartConfigFiles.untraced, renderChartEnvoyConfig('untraced')],
+    ['files/gateway/descriptor-set.binpb', readFileSync(descriptorSetPath)],
+    ...(existsSync(openapi) ? [['files/gateway/openapi.json', readFileSync(openapi)] as const] : []),
+  ]);
 }
 
 /** `helm template` of the chart, for the pinned Kubernetes version. */

@@ -101,3 +101,110 @@ export function countServedBy(calls: readonly HomeCall[], dependency: string): R
   }
   return counts;
 }
+
+export interface RestAnswer {
+  status: number;
+  /** The answering aggregator (or user) pod: the service's served-by header, passed on by the gateway. */
+  servedBy: string | null;
+  /** A gRPC answer's status (Envoy answers a gRPC call it has no route for itself: HTTP 200, grpc-status 12). */
+  grpcStatus: string | null;
+  body: string;
+  latencyMs: number;
+}
+
+/** The REST gateway through one address (a forwarded gateway Service), as curl or a browser calls it. */
+export class RestFront {
+  constructor(
+    readonly address: string,
+    readonly token: string,
+  ) {}
+
+  #headers(extra: Record<string, string> = {}) {
+    return { authorization: `Bearer ${this.token}`, ...extra };
+  }
+
+  async #call(path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<RestAnswer> {
+    const started = performance.now();
+    const response = await fetch(`http://${this.address}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    const body = await response.text();
+    return {
+      status: response.status,
+      servedBy: response.headers.get('served-by'),
+      grpcStatus: response.headers.get('grpc-status'),
+      body,
+      latencyMs: performance.now() - started,
+    };
+  }
+
+  /** GET /v1/users/{id}/home. */
+  home(userId: number, options: { traceparent?: string } = {}): Promise<RestAnswer> {
+    const extra: Record<string, string> = options.traceparent ? { traceparent: options.traceparent } : {};
+    return this.#call(`/v1/users/${userId}/home?recommendation_limit=3`, { headers: this.#headers(extra) });
+  }
+
+  /** POST /v1/users. */
+  createUser(name: string, email: string): Promise<RestAnswer> {
+    return this.#call('/v1/users', {
+      method: 'POST',
+      headers: this.#headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ name, email }),
+    });
+  }
+
+  /** Open-loop GET /v1/users/{id}/home at `rate` a second for `durationMs`: answers by HTTP status, p50 and p99. */
+  async openLoop(
+    rate: number,
+    durationMs: number,
+  ): Promise<{ statuses: Record<string, number>; p50: number; p99: number }> {
+    let next = 0;
+    const statuses: Record<string, number> = {};
+    const samples = await runOpenLoop({
+      rate,
+      durationMs,
+      send: async (): Promise<Result> => {
+        const answer = await this.home((next++ % 3) + 1).catch(() => undefined);
+        const status = answer ? String(answer.status) : 'no answer';
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        return { outcome: status === '200' ? 'ok' : `error:${status}` };
+      },
+    });
+    const latencies = samples.map((sample) => sample.latencyMs);
+    return { statuses, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  }
+
+  /** Any request, without the token unless asked: what the gateway lets through, and what it refuses. */
+  raw(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    return this.#call(path, init);
+  }
+
+  /**
+   * GET /v1/users:watch?resume_after_id=N: newline-delimited JSON, one user
+   * a line, every user after N however soon after the call they were made.
+   * Calls `onUser` with each as it arrives until `signal` aborts.
+   */
+  async watch(
+    resumeAfterId: string,
+    signal: AbortSignal,
+    onUser: (user: { id: string; email: string }) => void,
+  ): Promise<number> {
+    const response = await fetch(`http://${this.address}/v1/users:watch?resume_after_id=${resumeAfterId}`, {
+      headers: this.#headers(),
+      signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`the watch answered HTTP ${response.status}`);
+    let buffered = '';
+    try {
+      for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+        buffered += chunk;
+        for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+          const line = buffered.slice(0, end).trim();
+          buffered = buffered.slice(end + 1);
+          if (line) onUser((JSON.parse(line) as { user: { id: string; email: string } }).user);
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+    return response.status;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { Programs, PortForward } from './commands.js';
 import type { Cluster } from './cluster.js';
-import type { Front } from './calls.js';
+import type { Front, RestFront } from './calls.js';
 import type { Target } from './deploy.js';
 import type { ResourceSampler } from './resources.js';
 
@@ -32,8 +32,16 @@ export interface E2eContext {
   imageTag: string;
   jwtSecret: string;
   tokens: { user: string; admin: string };
-  forwards: { aggregator: PortForward; user: PortForward; jaeger: PortForward; prometheus: PortForward };
+  forwards: {
+    aggregator: PortForward;
+    user: PortForward;
+    gateway: PortForward;
+    jaeger: PortForward;
+    prometheus: PortForward;
+  };
   front: Front;
+  /** The REST gateway through its Service's forward, with the user token. */
+  rest: RestFront;
   resources: ResourceSampler;
   /** Figures one check measures for another (the load of check 9 for check 10). */
   shared: Map<string, unknown>;

@@ -82,13 +82,13 @@ export async function buildImages(programs: Programs, tag: string): Promise<Buil
   return built;
 }
 
-/** The third-party images of the chart's values (redis, jaeger, prometheus, grafana when on). */
+/** The third-party images of the chart's values (redis, jaeger, prometheus, the gateway's Envoy, grafana when on). */
 export function thirdPartyImages(options: { grafana: boolean }): string[] {
   const values = parse(readFileSync(join(paths.chart, 'values.yaml'), 'utf8')) as Record<
     string,
     { image?: { repository: string; tag: string } }
   >;
-  const names = ['redis', 'jaeger', 'prometheus', ...(options.grafana ? ['grafana'] : [])];
+  const names = ['redis', 'jaeger', 'prometheus', 'gateway', ...(options.grafana ? ['grafana'] : [])];
   return names.flatMap((name) => {
     const image = values[name]?.image;
     return image ? [`${image.repository}:${image.tag}`] : [];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { flag, loadConfigOrExit } from '@demo/platform';
 import { repoRoot } from '../cluster/toolchain.js';
-import { Front, tokenFor } from './calls.js';
+import { Front, RestFront, tokenFor } from './calls.js';
 import { runCheck, type Check, type CheckReport, type E2eContext } from './check.js';
 import { podsCheck } from './checks/pods.js';
 import { readmeCheck } from './checks/readme.js';
@@ -18,6 +18,7 @@ import { faultsCheck } from './checks/faults.js';
 import { metricsCheck, tracesCheck } from './checks/telemetry.js';
 import { policiesCheck } from './checks/policies.js';
 import { consoleCheck } from './checks/console.js';
+import { gatewayMetricsCheck, gatewayRestCheck, gatewayTraceCheck } from './checks/gateway.js';
 import { disruptionCheck, resourcesCheck } from './checks/disruption.js';
 import { Cluster } from './cluster.js';
 import { findPrograms, run, type PortForward } from './commands.js';
@@ -66,6 +67,9 @@ const checks: Check[] = [
   metricsCheck,
   policiesCheck,
   consoleCheck,
+  gatewayRestCheck,
+  gatewayTraceCheck,
+  gatewayMetricsCheck,
   disruptionCheck,
   resourcesCheck,
 ];
@@ -147,6 +151,7 @@ try {
     const tokens = { user: await tokenFor(jwtSecret, 'user'), admin: await tokenFor(jwtSecret, 'admin') };
     const aggregator = await open('svc/aggregator-headless', 50051);
     front = new Front(aggregator.address, tokens.user);
+    const gateway = await open('svc/gateway', 8080);
     const full: E2eContext = {
       cluster,
       programs,
@@ -159,10 +164,12 @@ try {
       forwards: {
         aggregator,
         user: await open('svc/user-headless', 50051),
+        gateway,
         jaeger: await open('svc/jaeger', 16686),
         prometheus: await open('svc/prometheus', 9090),
       },
       front,
+      rest: new RestFront(gateway.address, tokens.user),
       resources: new ResourceSampler(cluster),
       shared: new Map(),
     };

@@ -13,6 +13,12 @@ export interface TestPod {
   /** A ConfigMap mounted read-only at a path. */
   configMap?: { name: string; mountPath: string };
   cpuLimit?: string;
+  /**
+   * Never Ready (its readiness probe always fails): a pod that carries a
+   * Service's labels, for the policies those labels get, without taking the
+   * Service's traffic.
+   */
+  neverReady?: boolean;
 }
 
 /** Stays up and does nothing, ready for `kubectl exec`; ends at once on SIGTERM. */
@@ -39,6 +45,7 @@ export function testPodManifest(pod: TestPod): string {
           imagePullPolicy: 'IfNotPresent',
           command: ['node', '-e', pod.script],
           env: pod.env ?? [],
+          ...(pod.neverReady ? { readinessProbe: { exec: { command: ['false'] }, periodSeconds: 60 } } : {}),
           resources: {
             requests: { cpu: '10m', memory: '64Mi' },
             limits: { cpu: pod.cpuLimit ?? '500m', memory: '256Mi' },

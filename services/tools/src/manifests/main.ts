@@ -1,9 +1,19 @@
-// `make manifests`: renders k8s/ from the chart (see manifests.ts), and
-// removes any file under k8s/base or k8s/overlays that it did not write.
+// `make manifests`: writes the chart's generated files (the gateway's Envoy
+// configuration and descriptor set), then renders k8s/ from the chart (see
+// manifests.ts), and removes any file under k8s/base or k8s/overlays that it
+// did not write.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { renderManifests } from '../cluster/manifests.js';
+import { renderChartFiles, renderManifests } from '../cluster/manifests.js';
 import { paths } from '../cluster/toolchain.js';
+
+const chartFiles = renderChartFiles();
+for (const [path, content] of chartFiles) {
+  const target = join(paths.chart, path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, content);
+}
+console.log(`helm/grpc-demo/: ${[...chartFiles.keys()].join(', ')}`);
 
 const files = renderManifests();
 for (const [path, content] of files) {

@@ -1,6 +1,7 @@
 import type { Check, E2eContext } from '../check.js';
 import { idleScript, testPodManifest } from '../test-pods.js';
 import type { Cluster } from '../cluster.js';
+import { release } from '../deploy.js';
 
 const tcpServer =
   "process.on('SIGTERM', () => process.exit(0)); require('node:net').createServer((s) => s.end('hi')).listen(8080);";
@@ -56,7 +57,25 @@ export const policiesCheck: Check = {
         spec: { podSelector: { matchLabels: { 'e2e.grpc-demo/role': 'control-target' } }, policyTypes: ['Ingress'] },
       }),
     );
+    const [gatewayPod] = await cluster.readyPods('gateway');
+    if (gatewayPod) {
+      await cluster.apply(
+        testPodManifest({
+          name: 'e2e-gateway-impostor',
+          image,
+          labels: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/instance': release },
+          script: idleScript,
+          neverReady: true,
+        }),
+      );
+    }
     try {
+      if (gatewayPod) {
+        await cluster.kubectl(
+          ['wait', '--for=jsonpath={.status.phase}=Running', 'pod/e2e-gateway-impostor', '--timeout=90s'],
+          { timeoutMs: 100_000 },
+        );
+      }
       await cluster.kubectl(
         ['wait', '--for=condition=Ready', 'pod/e2e-probe', 'pod/e2e-control-target', '--timeout=90s'],
         {
@@ -98,6 +117,41 @@ export const policiesCheck: Check = {
         { from: 'aggregator', pod: aggregator, to: 'redis', port: 6379 },
         { from: 'user', pod: user, to: 'recommendation-headless', port: 50051 },
       ];
+      // The gateway's way in and out: anyone reaches its REST port, and it
+      // reaches the three services' gRPC ports and nothing else, so a caller
+      // gets no further through it than its routes go. The impostor carries
+      // the gateway's labels (never Ready, so its Service sends it nothing).
+      const [gateway] = await cluster.readyPods('gateway');
+      if (gateway) {
+        const [userPod] = await cluster.readyPods('user');
+        allowed.push(
+          { from: 'a pod without the chart labels', pod: 'e2e-probe', to: 'gateway', port: 8080 },
+          {
+            from: "a pod with the gateway's labels",
+            pod: 'e2e-gateway-impostor',
+            to: 'aggregator-headless',
+            port: 50051,
+          },
+          { from: "a pod with the gateway's labels", pod: 'e2e-gateway-impostor', to: 'user-headless', port: 50051 },
+          {
+            from: "a pod with the gateway's labels",
+            pod: 'e2e-gateway-impostor',
+            to: 'recommendation-headless',
+            port: 50051,
+          },
+        );
+        refused.push(
+          { from: 'a pod without the chart labels', pod: 'e2e-probe', to: gateway.ip, port: 8082 },
+          { from: "a pod with the gateway's labels", pod: 'e2e-gateway-impostor', to: 'redis', port: 6379 },
+          { from: "a pod with the gateway's labels", pod: 'e2e-gateway-impostor', to: 'prometheus', port: 9090 },
+          {
+            from: "a pod with the gateway's labels",
+            pod: 'e2e-gateway-impostor',
+            to: userPod?.ip ?? 'user-headless',
+            port: 9464,
+          },
+        );
+      }
       const [console] = await cluster.readyPods('console');
       if (console) {
         allowed.push({ from: 'console', pod: console.name, to: 'aggregator-headless', port: 50051 });
@@ -124,7 +178,15 @@ export const policiesCheck: Check = {
       r.figure('connections', results);
     } finally {
       await cluster.kubectl(
-        ['delete', 'pod/e2e-probe', 'pod/e2e-control-target', 'networkpolicy/e2e-control-deny', '--wait=false'],
+        [
+          'delete',
+          'pod/e2e-probe',
+          'pod/e2e-control-target',
+          'pod/e2e-gateway-impostor',
+          'networkpolicy/e2e-control-deny',
+          '--wait=false',
+          '--ignore-not-found',
+        ],
         {
           allowFailure: true,
         },

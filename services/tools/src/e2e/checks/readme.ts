@@ -1,10 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../cluster/toolchain.js';
-import { run } from '../commands.js';
+import { run, type CommandResult, type Programs } from '../commands.js';
 import type { Check } from '../check.js';
 
 export const readmeMarker = '<!-- make e2e runs the next code block against the cluster. -->';
+export const readmeGatewayMarker = "<!-- make e2e runs the next code block against the cluster's gateway. -->";
+
+/** The bash block after `marker` in the README. */
+function blockAfter(readme: string, marker: string): string {
+  const at = readme.indexOf(marker);
+  if (at < 0) throw new Error(`the README has no "${marker}"`);
+  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+  if (block === undefined) throw new Error(`no bash block after "${marker}"`);
+  return block;
+}
+
+/**
+ * The README's REST block for the cluster, made to run against this run's
+ * gateway: its forward stands in for make port-forward's 127.0.0.1:8081.
+ */
+export function readmeGatewayBlock(readme: string, options: { namespace: string; gateway: string }): string {
+  const commands = blockAfter(readme, readmeGatewayMarker);
+  const stray = /127\.0\.0\.1:(?!8081)\d+/.exec(commands);
+  if (stray) throw new Error(`the README's gateway block uses ${stray[0]}, which the check does not forward`);
+  return commands.replaceAll('-n grpc-demo ', `-n ${options.namespace} `).replaceAll('127.0.0.1:8081', options.gateway);
+}
 
 /**
  * The README's cluster block, made to run against this run's cluster: the
@@ -15,11 +36,7 @@ export function readmeClusterBlock(
   readme: string,
   options: { namespace: string; aggregator: string; user: string },
 ): string {
-  const marker = readme.indexOf(readmeMarker);
-  if (marker < 0) throw new Error(`the README has no "${readmeMarker}" before its cluster commands`);
-  const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
-  if (block === undefined) throw new Error('no bash block after the marker');
-  const commands = block
+  const commands = blockAfter(readme, readmeMarker)
     .split('\n')
     .filter((line) => !line.startsWith('make port-forward'))
     .join('\n');
@@ -32,6 +49,16 @@ export function readmeClusterBlock(
     .replaceAll('127.0.0.1:50052', options.user);
 }
 
+/** A README block as a person runs it: bash, the pinned tools first on the PATH, no JWT_SECRET of ours. */
+export function runReadmeBlock(programs: Programs, script: string): Promise<CommandResult> {
+  const path = [...programs.pathDirs, join(repoRoot, 'node_modules/.bin'), process.env['PATH'] ?? ''].join(':');
+  return run('bash', ['-euo', 'pipefail', '-c', script], {
+    timeoutMs: 120_000,
+    allowFailure: true,
+    env: { ...process.env, PATH: path, JWT_SECRET: '' },
+  });
+}
+
 export const readmeCheck: Check = {
   id: 2,
   title: "The README's cluster commands work as written",
@@ -42,12 +69,7 @@ export const readmeCheck: Check = {
       aggregator: forwards.aggregator.address,
       user: forwards.user.address,
     });
-    const path = [...programs.pathDirs, join(repoRoot, 'node_modules/.bin'), process.env['PATH'] ?? ''].join(':');
-    const result = await run('bash', ['-euo', 'pipefail', '-c', script], {
-      timeoutMs: 120_000,
-      allowFailure: true,
-      env: { ...process.env, PATH: path, JWT_SECRET: '' },
-    });
+    const result = await runReadmeBlock(programs, script);
     r.figure('exitStatus', result.status);
     if (!r.expect(result.status === 0, `the README's cluster block failed:\n${result.stderr}${result.stdout}`)) return;
     const created = /"createdCount": (\d+)/.exec(result.stdout)?.[1];

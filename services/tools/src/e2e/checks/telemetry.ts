@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import type { Check, CheckRecorder, E2eContext } from '../check.js';
 
-interface JaegerSpan {
+export interface JaegerSpan {
   spanID: string;
   operationName: string;
   processID: string;
   references?: { refType: string; spanID: string }[];
   tags: { key: string; value: unknown }[];
 }
-interface JaegerTrace {
+export interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
   processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
 }
 
-async function getJson<T>(url: string): Promise<T> {
+export async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return (await response.json()) as T;
 }
 
 /** The trace from Jaeger's query API, once all of `services` have reported into it. */
-async function jaegerTrace(context: E2eContext, traceId: string, services: string[]): Promise<JaegerTrace> {
+export async function jaegerTrace(context: E2eContext, traceId: string, services: string[]): Promise<JaegerTrace> {
   return context.cluster.waitFor(
     `trace ${traceId} in Jaeger with spans of ${services.join(', ')}`,
     30_000,
@@ -38,7 +38,7 @@ async function jaegerTrace(context: E2eContext, traceId: string, services: strin
   );
 }
 
-const tag = (tags: { key: string; value: unknown }[], key: string) => tags.find((t) => t.key === key)?.value;
+export const tag = (tags: { key: string; value: unknown }[], key: string) => tags.find((t) => t.key === key)?.value;
 
 export const tracesCheck: Check = {
   id: 6,
@@ -97,10 +97,10 @@ export const tracesCheck: Check = {
   },
 };
 
-interface Targets {
+export interface Targets {
   data: { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] };
 }
-interface Vector {
+export interface Vector {
   data: { result: { metric: Record<string, string>; value: [number, string] }[] };
 }
 interface Exemplars {
