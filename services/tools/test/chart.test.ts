@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { jwks, validateConfig } from '@demo/gateway';
+import { jwks } from '@demo/gateway';
+import { validateConfig } from '@demo/testkit/envoy-process';
 import {
   chartObjects,
   environments,

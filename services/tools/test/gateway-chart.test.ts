@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mintToken, secretKey } from '@demo/platform';
-import { freePort, waitFor } from '@demo/platform/testing';
-import { descriptorSetPath, jwks, startGateway, type GatewayProcess } from '@demo/gateway';
+import { freePort } from '@demo/testkit/ports';
+import { waitFor } from '@demo/testkit/wait';
+import { descriptorSetPath, jwks } from '@demo/gateway';
+import { startGateway, type GatewayProcess } from '@demo/testkit/envoy-process';
 import { chartGatewayOptions } from '@demo/gateway/chart-config';
-import { startLocalSystem, type LocalSystem } from '../src/local-system.js';
+import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 
 const jwtSecret = 'gateway-chart-test-secret-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'gateway-chart-'));

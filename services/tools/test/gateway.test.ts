@@ -654,13 +654,7 @@ const getUserHome = registry.getService('demo.aggregator.v1.AggregatorService')?
 function grpcWebGetUserHome(request: { userId: bigint; recommendationLimit?: number }, token?: string) {
   assert.ok(getUserHome?.methodKind === 'unary', 'GetUserHome in the descriptor set');
   const transport = createGrpcWebTransport({ baseUrl: base });
-  return transport.unary(
-    getUserHome as DescMethodUnary,
-    undefined,
-    5000,
-    token ? bearerHeaders(token) : {},
-    request,
-  );
+  return transport.unary(getUserHome as DescMethodUnary, undefined, 5000, token ? bearerHeaders(token) : {}, request);
 }
 
 test('gRPC-Web: connect-web calls GetUserHome through the gateway port with a token and gets the real answer', async () => {
