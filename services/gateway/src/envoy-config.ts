@@ -437,12 +437,16 @@ function cluster(name: Upstream, addresses: string[], resolution: 'static' | 'dn
       : {
           // Every A record of the name is a host (strict DNS): a headless
           // Service's ready pods. Asked again every 5 s, whatever the
-          // record's TTL, so a pod that goes or comes is seen within seconds.
+          // record's TTL, so a pod that goes or comes is seen within seconds;
+          // a name with no ready pod yet (an install, every pod replaced)
+          // fails to resolve, and is asked again after 1 s, backing off to
+          // 5 s, so the first Ready pod is used about a second after DNS has it.
           cluster_type: {
             name: 'envoy.clusters.dns',
             typed_config: {
               '@type': 'type.googleapis.com/envoy.extensions.clusters.dns.v3.DnsCluster',
               dns_refresh_rate: '5s',
+              dns_failure_refresh_rate: { base_interval: '1s', max_interval: '5s' },
               dns_lookup_family: 'V4_ONLY',
             },
           },

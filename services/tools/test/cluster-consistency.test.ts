@@ -536,6 +536,8 @@ test('NetworkPolicies allow exactly the calls the system makes, DNS, and nothing
       `console -> aggregator:${grpcPort}`,
       `console -> recommendation:${grpcPort}`,
       ...grpcServices.map((service) => `console -> ${service}:${metricsPort}`),
+      // GATEWAY_METRICS_TARGET: the control room's chart of the gateway's calls.
+      `console -> gateway:${metricsPort}`,
       'console -> jaeger:16686',
       'user -> redis:6379',
       ...grpcServices.map((service) => `prometheus -> ${service}:${metricsPort}`),
