@@ -3,7 +3,8 @@
  * that say what they waited for, exec into a pod, port-forwards.
  */
 import { waitFor } from '@demo/testkit/wait';
-import { portForward, run, type CommandResult, type PortForward, type Programs } from './commands.js';
+import { portForward, run, type PortForward, type Programs } from './commands.js';
+import type { CommandResult } from '@demo/testkit/processes';
 
 export interface Pod {
   name: string;

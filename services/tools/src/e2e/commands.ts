@@ -7,62 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@demo/testkit/ports';
+import { runCommand, type CommandResult } from '@demo/testkit/processes';
 import { paths, repoRoot } from '../cluster/toolchain.js';
 
-export interface CommandResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A command that failed, with what it printed. */
-export class CommandError extends Error {
-  override name = 'CommandError';
-  constructor(
-    readonly command: string,
-    readonly result: CommandResult,
-  ) {
-    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-30).join('\n');
-    super(`${command} exited ${result.status ?? 'on a signal'}:\n${output}`);
-  }
-}
-
-/**
- * Runs a program to its end, killing it after `timeoutMs`; rejects with a
- * CommandError on a non-zero exit unless `allowFailure`.
- */
+/** Runs a program to its end from the repository's root: the testkit's one runner, there. */
 export function run(
   program: string,
   args: readonly string[],
-  options: { timeoutMs: number; input?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string },
+  options: Parameters<typeof runCommand>[2],
 ): Promise<CommandResult> {
-  const command = [program, ...args].join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
-      cwd: options.cwd ?? repoRoot,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${options.timeoutMs} ms)`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`${program}: ${error.message}`));
-    });
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      const result = { status, stdout, stderr };
-      if (status !== 0 && !options.allowFailure) reject(new CommandError(command, result));
-      else resolve(result);
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  return runCommand(program, args, { cwd: repoRoot, ...options });
 }
 
 /** Where the programs are: the pinned helm and grpcurl of `make install`, kubectl from the PATH or the local cluster. */
