@@ -24,13 +24,12 @@ async function isFree(port: number): Promise<boolean> {
   }
 }
 
-const forwards: PortForward[] = [];
-await Promise.all(
-  clusterForwards.map(async (forward) => {
-    const local = `127.0.0.1:${forward.localPort}`;
+// The forwards start together; what each came to is told in the list's order.
+const outcomes = await Promise.all(
+  clusterForwards.map(async (forward): Promise<{ line: string; started?: PortForward }> => {
+    const local = `127.0.0.1:${forward.localPort}`.padEnd(16);
     if (!(await isFree(forward.localPort))) {
-      console.log(`${local.padEnd(16)} ${forward.what}: the port is taken (by make dev?), left as it is`);
-      return;
+      return { line: `${local} ${forward.what}: the port is taken (by make dev?), left as it is` };
     }
     try {
       // kubectl's "Handling connection" lines would drown everything else; its errors still show.
@@ -38,14 +37,15 @@ await Promise.all(
         localPort: forward.localPort,
         onStderr: (text) => process.stderr.write(text),
       });
-      forwards.push(started);
-      console.log(`${local.padEnd(16)} ${forward.what} (svc/${forward.service}:${forward.port})`);
+      return { line: `${local} ${forward.what} (svc/${forward.service}:${forward.port})`, started };
     } catch (error) {
-      console.error(`${local.padEnd(16)} ${forward.what}: ${(error as Error).message}`);
       process.exitCode = 1;
+      return { line: `${local} ${forward.what}: ${(error as Error).message}` };
     }
   }),
 );
+for (const { line } of outcomes) console.log(line);
+const forwards = outcomes.flatMap(({ started }) => (started ? [started] : []));
 console.log(`
 For make token and make fault-on, the cluster's JWT secret:
   export JWT_SECRET=$(kubectl -n ${namespace} get secret grpc-demo-jwt -o jsonpath='{.data.JWT_SECRET}' | base64 -d)
