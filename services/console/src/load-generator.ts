@@ -1,19 +1,17 @@
 import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
-import type { HomeClient, HomeOutcome } from '@demo/platform';
+import { OpenLoop, type HomeClient, type HomeOutcome } from '@demo/platform';
 import type { LoadStatus, RecentCall } from './wire.js';
 
-/** Ticks of the scheduler: fine enough to spread 100 calls a second evenly. */
-const tickMs = 10;
 /** At most this many calls in flight: a hung system must not make the console hold every call it ever sent. */
 const maxInFlight = 5000;
 const recentKept = 10;
 
 /**
- * Open-loop GetUserHome load: call i goes out at start + i / rate whether or
- * not earlier calls have answered (a closed loop would slow down with the
- * system and hide the latency it should show). The rate can change while it
- * runs. Each call runs in a span of its own, so its trace id is known and
- * the page can link the trace.
+ * Open-loop GetUserHome load, on the platform's OpenLoop: call i goes out at
+ * start + i / rate whether or not earlier calls have answered (a closed loop
+ * would slow down with the system and hide the latency it should show). The
+ * rate can change while it runs. Each call runs in a span of its own, so
+ * its trace id is known and the page can link the trace.
  */
 export class LoadGenerator {
   readonly recent: RecentCall[] = [];
@@ -21,13 +19,11 @@ export class LoadGenerator {
   readonly #userIds: readonly string[];
   readonly #onOutcome: (outcome: HomeOutcome) => void;
   readonly #tracer = trace.getTracer('console-load');
-  #rate = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #origin = 0;
-  #due = 0;
-  #sent = 0;
-  #skipped = 0;
-  #inFlight = 0;
+  readonly #loop = new OpenLoop({
+    rate: 0,
+    maxInFlight,
+    send: ({ index, dueAt }) => this.#send(index, dueAt),
+  });
 
   constructor(options: {
     /** The front door, with the console's own token and the calls' deadline. */
@@ -41,49 +37,21 @@ export class LoadGenerator {
   }
 
   get status(): LoadStatus {
-    return {
-      running: this.#timer !== undefined,
-      rate: this.#rate,
-      sent: this.#sent,
-      inFlight: this.#inFlight,
-      skipped: this.#skipped,
-    };
+    const { rate, sent, skipped, inFlight } = this.#loop.counts;
+    return { running: rate > 0, rate, sent, inFlight, skipped };
   }
 
-  /** Runs at `rate` calls a second (starting, or changing the rate); 0 stops. */
+  /** Runs at `rate` calls a second (starting, or changing the rate: the schedule restarts from now); 0 stops. */
   setRate(rate: number): void {
-    if (rate <= 0) {
-      this.stop();
-      return;
-    }
-    this.#rate = rate;
-    // The schedule restarts from now, so a rate change neither bursts nor pauses.
-    this.#origin = performance.now();
-    this.#due = 0;
-    this.#timer ??= setInterval(() => this.#tick(), tickMs);
+    this.#loop.setRate(rate);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#rate = 0;
+    this.#loop.setRate(0);
   }
 
-  #tick(): void {
-    const shouldHaveSent = Math.floor(((performance.now() - this.#origin) / 1000) * this.#rate);
-    for (; this.#due < shouldHaveSent; this.#due += 1) {
-      if (this.#inFlight >= maxInFlight) {
-        this.#skipped += 1;
-        continue;
-      }
-      void this.#send(this.#origin + (this.#due * 1000) / this.#rate);
-    }
-  }
-
-  async #send(scheduledAt: number): Promise<void> {
-    this.#sent += 1;
-    this.#inFlight += 1;
-    const userId = this.#userIds[this.#sent % this.#userIds.length] ?? '1';
+  async #send(index: number, dueAt: number): Promise<void> {
+    const userId = this.#userIds[(index + 1) % this.#userIds.length] ?? '1';
     const span = this.#tracer.startSpan('console load: GetUserHome');
     const spanContext = span.spanContext();
     const traceId =
@@ -93,7 +61,6 @@ export class LoadGenerator {
     // home() never rejects: a failure is an error:<STATUS> outcome.
     const call = await context.with(trace.setSpan(context.active(), span), () => this.#home.home(userId));
     span.end();
-    this.#inFlight -= 1;
     const { outcome } = call;
     const reason = call.answer?.degradations.map((d) => `${d.dependency}: ${d.reason}`).join('; ') ?? call.reason ?? '';
     this.#onOutcome(outcome);
@@ -102,7 +69,7 @@ export class LoadGenerator {
         at: Date.now(),
         outcome,
         reason,
-        latencyMs: Math.round(performance.now() - scheduledAt),
+        latencyMs: Math.round(performance.now() - dueAt),
         traceId,
       });
       if (this.recent.length > recentKept) this.recent.pop();

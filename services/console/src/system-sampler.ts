@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { defenseNames, resolveAddresses, type Logger } from '@demo/platform';
-import { buckets, histogramQuantile, parsePrometheusText, sum, sumBy, type Sample } from './prometheus-text.js';
+import {
+  buckets,
+  histogramQuantile,
+  parsePrometheusText,
+  sum,
+  sumBy,
+  type Sample,
+} from '@demo/platform/prometheus-text';
 import type { ServiceCalls } from './service-calls.js';
 import type {
   DependencyName,

@@ -14,7 +14,7 @@
  * outcome and every failed call's status.
  */
 import { createInterface } from 'node:readline';
-import { homeClient, statusOfOutcome } from '@demo/platform';
+import { homeClient, OpenLoop, statusOfOutcome } from '@demo/platform';
 
 const env = (name: string, fallback?: string): string => {
   const value = process.env[name] ?? fallback;
@@ -48,7 +48,6 @@ const client = homeClient(target, { token, deadlineMs });
 const phases = new Map<string, Phase>();
 let phase = 'start';
 const started = performance.now();
-const inFlight = new Set<Promise<void>>();
 const phaseOf = (name: string): Phase => {
   let found = phases.get(name);
   if (!found) {
@@ -75,7 +74,6 @@ async function send(scheduledAt: number, into: Phase, userId: number): Promise<v
 
 const stopping = new AbortController();
 const stop = () => stopping.abort();
-const stopped = () => stopping.signal.aborted;
 createInterface({ input: process.stdin })
   .on('line', (line) => {
     if (line.trim()) phase = line.trim();
@@ -83,18 +81,13 @@ createInterface({ input: process.stdin })
   .on('close', stop);
 setTimeout(stop, maxSeconds * 1000).unref();
 
-// Request i is due at i / rate, whether or not earlier ones have answered.
-const intervalMs = 1000 / rate;
-for (let i = 0; !stopped(); i++) {
-  const scheduledAt = i * intervalMs;
-  const wait = started + scheduledAt - performance.now();
-  if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-  if (stopped()) break;
-  const request = send(scheduledAt, phaseOf(phase), (i % 3) + 1);
-  inFlight.add(request);
-  void request.finally(() => inFlight.delete(request));
-}
-await Promise.all(inFlight);
+// Call i is due at i / rate, whether or not earlier ones have answered; it counts in the phase of when it went out.
+const loop = new OpenLoop({
+  rate,
+  signal: stopping.signal,
+  send: ({ index, dueAt }) => send(dueAt - started, phaseOf(phase), (index % 3) + 1),
+});
+await loop.finished();
 client.close();
 
 const percentileOf = (values: number[], p: number) => {

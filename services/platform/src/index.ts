@@ -11,6 +11,7 @@ export * from './protos.js';
 export * from './server.js';
 export * from './shutdown.js';
 export * from './validation.js';
+export * from './open-loop.js';
 export { servedByHeader } from './interceptors/served-by.js';
 export type { AuthPolicy, Refusal } from './interceptors/auth.js';
 export type { AdmissionGate } from './interceptors/pipeline.js';

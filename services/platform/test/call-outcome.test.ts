@@ -5,7 +5,7 @@ import { connect, constants as http2, type IncomingHttpHeaders } from 'node:http
 import * as grpc from '@grpc/grpc-js';
 import { createMetricsRegistry } from '../src/metrics.js';
 import { unaryCall } from '../src/client.js';
-import { parseMetrics } from '@demo/testkit/metrics';
+import { parsePrometheusText, sum } from '../src/prometheus-text.js';
 import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '../src/generated/demo/recommendation/v1/RecommendationService.js';
 import {
@@ -46,9 +46,7 @@ after(async () => {
 });
 
 const handled = async (code: string) =>
-  parseMetrics(await metrics.metrics())
-    .filter((s) => s.name === 'grpc_server_handled_total' && s.labels['grpc_code'] === code)
-    .reduce((sum, s) => sum + s.value, 0);
+  sum(parsePrometheusText(await metrics.metrics()), 'grpc_server_handled_total', { grpc_code: code });
 
 const finishedLines = () => logLines.filter((line) => line['method'] === method);
 

@@ -1,10 +1,9 @@
 /**
- * Open-loop load: request i is sent at start + i / rate whether or not
- * earlier ones have answered, and its latency is measured from that
- * scheduled time. A closed loop (send, wait, send) slows down with the
- * system and hides the very latency it should show (coordinated omission).
+ * Open-loop load for make load, the scenarios and the benchmarks: the
+ * platform's OpenLoop (request i sent at start + i / rate, answered or not),
+ * each request's latency from its due time, and the summary of a run.
  */
-import { statusOfOutcome, type HomeOutcome } from '@demo/platform';
+import { OpenLoop, statusOfOutcome, type HomeOutcome } from '@demo/platform';
 
 /** What one request came back with: its outcome and, when it says, the replica that served recommendations. */
 export interface Result {
@@ -32,26 +31,22 @@ export interface OpenLoopOptions {
   signal?: AbortSignal;
 }
 
+/** Runs the platform's open loop for `durationMs` at `rate`; the samples in the order they were due. */
 export async function runOpenLoop(options: OpenLoopOptions): Promise<Sample[]> {
-  const intervalMs = 1000 / options.rate;
-  const total = Math.floor((options.durationMs / 1000) * options.rate);
-  const started = performance.now();
   const samples: Sample[] = [];
-  const inFlight = new Set<Promise<void>>();
-
-  for (let i = 0; i < total && !options.signal?.aborted; i += 1) {
-    const scheduledAt = i * intervalMs;
-    const wait = started + scheduledAt - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const request = options.send().then((result) => {
-      const sample = { ...result, scheduledAt, latencyMs: performance.now() - started - scheduledAt };
+  const started = performance.now();
+  const loop = new OpenLoop({
+    rate: options.rate,
+    total: Math.floor((options.durationMs / 1000) * options.rate),
+    ...(options.signal ? { signal: options.signal } : {}),
+    send: async ({ dueAt }) => {
+      const result = await options.send();
+      const sample = { ...result, scheduledAt: dueAt - started, latencyMs: performance.now() - dueAt };
       samples.push(sample);
       options.onSample?.(sample);
-    });
-    inFlight.add(request);
-    void request.finally(() => inFlight.delete(request));
-  }
-  await Promise.all(inFlight);
+    },
+  });
+  await loop.finished();
   return samples.sort((a, b) => a.scheduledAt - b.scheduledAt);
 }
 

@@ -206,6 +206,79 @@ function baseEnv(): Record<string, string> {
   );
 }
 
+/** What a program printed, and how it ended. */
+export interface CommandResult {
+  /** The exit code; null when a signal ended it (the timeout's SIGKILL included). */
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, in the order they arrived. */
+  output: string;
+}
+
+/** A command that failed, with the end of what it printed. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+  constructor(
+    readonly command: string,
+    readonly result: Pick<CommandResult, 'status' | 'stdout' | 'stderr'>,
+  ) {
+    const output = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-30).join('\n');
+    super(`${command} exited ${result.status ?? 'on a signal'}:\n${output}`);
+  }
+}
+
+/**
+ * The one command runner: runs `program` to its end with `input` on its
+ * stdin, killing it after `timeoutMs`; rejects with a CommandError on an exit
+ * other than 0 unless `allowFailure`, and when the program cannot start.
+ */
+export function runCommand(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs: number; input?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<CommandResult> {
+  const command = [program, ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      output += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      output += chunk;
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${options.timeoutMs} ms)`;
+      child.kill('SIGKILL');
+      // A grandchild may still hold the pipes open: stop reading, so 'close' comes.
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }, options.timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${program}: ${error.message}`));
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      const result = { status, stdout, stderr, output };
+      if (status !== 0 && !options.allowFailure) reject(new CommandError(command, result));
+      else resolve(result);
+    });
+    // A program that exits without reading its stdin must not fail the run.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
 /**
  * Runs `node <entry>` with only PATH and `env`, to its exit, killing it after
  * `timeoutMs`; resolves with the exit code, stdout and stderr together, and
@@ -215,20 +288,11 @@ export async function runToExit(
   entry: string,
   options: { env: Record<string, string>; cwd?: string; timeoutMs: number },
 ): Promise<{ code: number | null; output: string; stderr: string }> {
-  const child = spawn(process.execPath, [entry], {
+  const { status, output, stderr } = await runCommand(process.execPath, [entry], {
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: options.timeoutMs,
+    allowFailure: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
-  let output = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    stderr += chunk;
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(killer);
-  return { code, output, stderr };
+  return { code: status, output, stderr };
 }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CommandError } from '@demo/testkit/processes';
 
 /** The repository root (this file is services/tools/dist/src/cluster/toolchain.js once compiled). */
 export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -53,7 +54,11 @@ export interface ToolResult {
   stderr: string;
 }
 
-/** Runs a pinned tool; fails with a pointer to `make install` when it is not there. */
+/**
+ * Runs a pinned tool; fails with a pointer to `make install` when it is not
+ * there. Synchronous, unlike the testkit's runCommand, because the chart's
+ * renderings are read at a test module's top level.
+ */
 export function runTool(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): ToolResult {
   const path = toolPath[tool];
   if (!existsSync(path)) throw new Error(`${path} is missing: run make install`);
@@ -72,8 +77,6 @@ export function runTool(tool: Tool, args: string[], options: { input?: string; c
 /** Like runTool, but any exit status other than 0 is an error carrying the tool's output. */
 export function runToolOrThrow(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): string {
   const result = runTool(tool, args, options);
-  if (result.status !== 0) {
-    throw new Error(`${tool} ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
-  }
+  if (result.status !== 0) throw new CommandError([tool, ...args].join(' '), result);
   return result.stdout;
 }

@@ -3,7 +3,8 @@
  * in words what it saw. A check records every problem it finds rather than
  * stopping at the first, so one run shows all that is wrong.
  */
-import type { Programs, PortForward } from './commands.js';
+import type { Programs } from './commands.js';
+import type { PortForward } from '../cluster/port-forward.js';
 import type { Cluster } from './cluster.js';
 import type { Front, RestFront } from './calls.js';
 import type { Target } from './deploy.js';

@@ -3,7 +3,9 @@
  * that say what they waited for, exec into a pod, port-forwards.
  */
 import { waitFor } from '@demo/testkit/wait';
-import { portForward, run, type CommandResult, type PortForward, type Programs } from './commands.js';
+import { run, type Programs } from './commands.js';
+import { portForward, type PortForward } from '../cluster/port-forward.js';
+import type { CommandResult } from '@demo/testkit/processes';
 
 export interface Pod {
   name: string;
@@ -110,6 +112,6 @@ export class Cluster {
   }
 
   forward(resource: string, remotePort: number): Promise<PortForward> {
-    return portForward(this.programs, this.namespace, resource, remotePort);
+    return portForward(this.programs.kubectl, this.namespace, resource, remotePort);
   }
 }

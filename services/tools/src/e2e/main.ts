@@ -21,7 +21,8 @@ import { consoleCheck } from './checks/console.js';
 import { gatewayMetricsCheck, gatewayRestCheck, gatewayTraceCheck } from './checks/gateway.js';
 import { disruptionCheck, resourcesCheck } from './checks/disruption.js';
 import { Cluster } from './cluster.js';
-import { findPrograms, run, type PortForward } from './commands.js';
+import { findPrograms, run } from './commands.js';
+import type { PortForward } from '../cluster/port-forward.js';
 import {
   buildImages,
   collectDiagnostics,

@@ -4,9 +4,9 @@
 // cluster unchanged; and the UIs. A local port that is taken already is left
 // alone: `make dev` (skaffold) forwards the aggregator and the UIs itself.
 // Ctrl-C stops every forward.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { portForward, type PortForward } from '../cluster/port-forward.js';
 import { clusterForwards } from './forwards.js';
 
 const namespace = process.env['NAMESPACE'] || 'grpc-demo';
@@ -24,31 +24,36 @@ async function isFree(port: number): Promise<boolean> {
   }
 }
 
-const children: ChildProcess[] = [];
-for (const forward of clusterForwards) {
-  const local = `127.0.0.1:${forward.localPort}`;
-  if (!(await isFree(forward.localPort))) {
-    console.log(`${local.padEnd(16)} ${forward.what}: the port is taken (by make dev?), left as it is`);
-    continue;
-  }
-  console.log(`${local.padEnd(16)} ${forward.what} (svc/${forward.service}:${forward.port})`);
-  const child = spawn(
-    'kubectl',
-    ['-n', namespace, 'port-forward', `svc/${forward.service}`, `${forward.localPort}:${forward.port}`],
-    // kubectl's "Handling connection" lines would drown everything else; its errors still show.
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  child.on('error', (error) => console.error(`kubectl: ${error.message}`));
-  children.push(child);
-}
+// The forwards start together; what each came to is told in the list's order.
+const outcomes = await Promise.all(
+  clusterForwards.map(async (forward): Promise<{ line: string; started?: PortForward }> => {
+    const local = `127.0.0.1:${forward.localPort}`.padEnd(16);
+    if (!(await isFree(forward.localPort))) {
+      return { line: `${local} ${forward.what}: the port is taken (by make dev?), left as it is` };
+    }
+    try {
+      // kubectl's "Handling connection" lines would drown everything else; its errors still show.
+      const started = await portForward('kubectl', namespace, `svc/${forward.service}`, forward.port, {
+        localPort: forward.localPort,
+        onStderr: (text) => process.stderr.write(text),
+      });
+      return { line: `${local} ${forward.what} (svc/${forward.service}:${forward.port})`, started };
+    } catch (error) {
+      process.exitCode = 1;
+      return { line: `${local} ${forward.what}: ${(error as Error).message}` };
+    }
+  }),
+);
+for (const { line } of outcomes) console.log(line);
+const forwards = outcomes.flatMap(({ started }) => (started ? [started] : []));
 console.log(`
 For make token and make fault-on, the cluster's JWT secret:
   export JWT_SECRET=$(kubectl -n ${namespace} get secret grpc-demo-jwt -o jsonpath='{.data.JWT_SECRET}' | base64 -d)
 Ctrl-C stops the forwards.`);
 
 const stop = () => {
-  for (const child of children) child.kill('SIGTERM');
+  for (const forward of forwards) void forward.close();
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
-await Promise.all(children.map((child) => once(child, 'exit')));
+await Promise.all(forwards.map((forward) => forward.closed));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../cluster/toolchain.js';
-import { run, type CommandResult, type Programs } from '../commands.js';
+import { run, type Programs } from '../commands.js';
+import type { CommandResult } from '@demo/testkit/processes';
 import type { Check } from '../check.js';
 
 export const readmeMarker = '<!-- make e2e runs the next code block against the cluster. -->';

@@ -1,3 +1,9 @@
+/**
+ * The Prometheus text format (or OpenMetrics, which the services serve), as
+ * the control room and the tests read a /metrics page: one parser, exported
+ * as @demo/platform/prometheus-text.
+ */
+
 /** One sample of the Prometheus text format (or OpenMetrics, which the services serve). */
 export interface Sample {
   name: string;
