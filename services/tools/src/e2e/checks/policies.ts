@@ -16,8 +16,13 @@ s.on('error', (e) => { console.log(e.code || e.message); process.exit(0); });`;
   return result.stdout.trim() || `exec failed: ${result.stderr.trim()}`;
 }
 
-/** What a refused connection looks like: its SYN dropped, or rejected. A name that does not resolve is not one. */
-const refusals = ['timed out', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'];
+/**
+ * What a refused connection looks like: its SYN dropped, or rejected. A name
+ * that does not resolve is not one. A dropped SYN to a name with several
+ * addresses (a headless Service's pods) is ETIMEDOUT: Node tries each address
+ * in turn (autoSelectFamily) and gives up before the socket's own timeout.
+ */
+const refusals = ['timed out', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'];
 
 interface Connection {
   from: string;
