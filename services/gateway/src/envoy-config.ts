@@ -190,10 +190,7 @@ export function envoyConfig(options: GatewayConfigOptions): object {
         max_request_bytes: maxRequestBodyBytes,
       },
     },
-    {
-      name: 'envoy.filters.http.router',
-      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-    },
+    routerFilter,
   ];
 
   const routes = [
@@ -256,46 +253,31 @@ export function envoyConfig(options: GatewayConfigOptions): object {
     static_resources: {
       listeners: [
         ...(options.readiness ? [readinessListener(options.readiness)] : []),
-        {
-          name: 'rest',
-          address: socketAddress(options.listen),
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type':
-                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                    stat_prefix: 'gateway',
-                    codec_type: 'AUTO',
-                    route_config: {
-                      name: 'rest',
-                      virtual_hosts: [
-                        {
-                          name: 'services',
-                          domains: ['*'],
-                          routes,
-                          ...(options.corsOrigins?.length ? corsPolicy(options.corsOrigins) : {}),
-                        },
-                      ],
-                      // Envoy's default of 4 KiB is less than the OpenAPI document (about 24 KiB).
-                      max_direct_response_body_size_bytes: 1024 * 1024,
-                    },
-                    http_filters: httpFilters,
-                    local_reply_config: localReplyConfig(),
-                    // A client that sends its headers slowly, or its body slowly or
-                    // never, is answered (408) and forgotten; nothing reached a
-                    // service, which sees a call only once the body is whole.
-                    request_headers_timeout: '10s',
-                    request_timeout: `${options.requestTimeoutSeconds ?? 30}s`,
-                    ...(options.tracing ? { tracing: tracingConfig(options.tracing) } : {}),
-                  },
-                },
-              ],
-            },
-          ],
-        },
+        httpListener('rest', options.listen, {
+          stat_prefix: 'gateway',
+          codec_type: 'AUTO',
+          route_config: {
+            name: 'rest',
+            virtual_hosts: [
+              {
+                name: 'services',
+                domains: ['*'],
+                routes,
+                ...(options.corsOrigins?.length ? corsPolicy(options.corsOrigins) : {}),
+              },
+            ],
+            // Envoy's default of 4 KiB is less than the OpenAPI document (about 24 KiB).
+            max_direct_response_body_size_bytes: 1024 * 1024,
+          },
+          http_filters: httpFilters,
+          local_reply_config: localReplyConfig(),
+          // A client that sends its headers slowly, or its body slowly or
+          // never, is answered (408) and forgotten; nothing reached a
+          // service, which sees a call only once the body is whole.
+          request_headers_timeout: '10s',
+          request_timeout: `${options.requestTimeoutSeconds ?? 30}s`,
+          ...(options.tracing ? { tracing: tracingConfig(options.tracing) } : {}),
+        }),
         ...(options.metrics ? [metricsListener(options.metrics)] : []),
       ],
       clusters: [
@@ -360,39 +342,21 @@ function jwksSource({ jwtSecret, jwksFile }: GatewayConfigOptions) {
  * which says more than a Service with no endpoints would.
  */
 function readinessListener(address: { host: string; port: number }) {
-  return {
-    name: 'ready',
-    address: socketAddress(address),
-    filter_chains: [
+  return httpListener('ready', address, {
+    stat_prefix: 'ready',
+    route_config: { name: 'ready', virtual_hosts: [{ name: 'ready', domains: ['*'], routes: [] }] },
+    http_filters: [
       {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: {
-              '@type':
-                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              stat_prefix: 'ready',
-              route_config: { name: 'ready', virtual_hosts: [{ name: 'ready', domains: ['*'], routes: [] }] },
-              http_filters: [
-                {
-                  name: 'envoy.filters.http.health_check',
-                  typed_config: {
-                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
-                    pass_through_mode: false,
-                    headers: [{ name: ':path', string_match: { exact: '/ready' } }],
-                  },
-                },
-                {
-                  name: 'envoy.filters.http.router',
-                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-                },
-              ],
-            },
-          },
-        ],
+        name: 'envoy.filters.http.health_check',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+          pass_through_mode: false,
+          headers: [{ name: ':path', string_match: { exact: '/ready' } }],
+        },
       },
+      routerFilter,
     ],
-  };
+  });
 }
 
 /**
@@ -415,6 +379,34 @@ function localReplyConfig() {
     })),
   };
 }
+
+/** A listener whose one filter is an HTTP connection manager configured by `connectionManager`. */
+function httpListener(name: string, address: { host: string; port: number }, connectionManager: object) {
+  return {
+    name,
+    address: socketAddress(address),
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              ...connectionManager,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The last HTTP filter of every listener: it sends the request where its route says. */
+const routerFilter = {
+  name: 'envoy.filters.http.router',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+};
 
 function socketAddress({ host, port }: { host: string; port: number }) {
   return { socket_address: { address: host, port_value: port } };
@@ -593,52 +585,32 @@ function collectorCluster(collector: { host: string; port: number }) {
  * change log levels, drain listeners, stop Envoy) stays on loopback.
  */
 function metricsListener(address: { host: string; port: number }) {
-  return {
-    name: 'metrics',
-    address: socketAddress(address),
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: {
-              '@type':
-                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              stat_prefix: 'metrics',
-              // /metrics/../quitquitquit is /quitquitquit, which matches nothing here.
-              normalize_path: true,
-              merge_slashes: true,
-              route_config: {
-                name: 'metrics',
-                virtual_hosts: [
-                  {
-                    name: 'metrics',
-                    domains: ['*'],
-                    routes: [
-                      {
-                        match: { path: '/metrics', headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
-                        route: { cluster: adminClusterName, prefix_rewrite: '/stats/prometheus', timeout: '5s' },
-                      },
-                      {
-                        match: { prefix: '/' },
-                        direct_response: { status: 404, body: { inline_string: 'only GET /metrics here\n' } },
-                      },
-                    ],
-                  },
-                ],
-              },
-              http_filters: [
-                {
-                  name: 'envoy.filters.http.router',
-                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-                },
-              ],
+  return httpListener('metrics', address, {
+    stat_prefix: 'metrics',
+    // /metrics/../quitquitquit is /quitquitquit, which matches nothing here.
+    normalize_path: true,
+    merge_slashes: true,
+    route_config: {
+      name: 'metrics',
+      virtual_hosts: [
+        {
+          name: 'metrics',
+          domains: ['*'],
+          routes: [
+            {
+              match: { path: '/metrics', headers: [{ name: ':method', string_match: { exact: 'GET' } }] },
+              route: { cluster: adminClusterName, prefix_rewrite: '/stats/prometheus', timeout: '5s' },
             },
-          },
-        ],
-      },
-    ],
-  };
+            {
+              match: { prefix: '/' },
+              direct_response: { status: 404, body: { inline_string: 'only GET /metrics here\n' } },
+            },
+          ],
+        },
+      ],
+    },
+    http_filters: [routerFilter],
+  });
 }
 
 const adminClusterName = 'admin';
