@@ -17,7 +17,14 @@ import { gatewayTargets, summarizeGateway, type GatewayRun } from '../src/bench/
 function run(
   variant: GatewayRun['variant'],
   round: number,
-  figures: { services: number; envoy?: number; p50?: number; failures?: Record<string, number> },
+  figures: {
+    services: number;
+    envoy?: number;
+    p50?: number;
+    failures?: Record<string, number>;
+    harness?: number;
+    loadCore?: number;
+  },
 ): GatewayRun {
   return {
     variant,
@@ -30,7 +37,8 @@ function run(
     p50: figures.p50 ?? 1,
     p99: 5,
     p999: 9,
-    generatorCpu: 0.1,
+    generatorCpu: figures.harness ?? 0.1,
+    loadCoreCpu: figures.loadCore ?? figures.harness ?? 0.1,
   };
 }
 
@@ -66,6 +74,21 @@ test('each gateway run is compared with the straight run of its own round, and t
   assert.deepEqual(rest.failures, { 'error:HTTP 503': 1 }, 'a failed call of the warm-up still counts');
 });
 
+test("gRPC-Web is compared with connect's straight call of its round, REST with grpc-js's", () => {
+  const runs = [
+    run('direct', 1, { services: 1000, p50: 1.0 }),
+    run('rest', 1, { services: 1000, envoy: 200, p50: 1.5 }),
+    run('direct-connect', 1, { services: 1200, p50: 2.0 }),
+    run('grpc-web', 1, { services: 1200, envoy: 300, p50: 2.6 }),
+  ];
+  const added = Object.fromEntries(summarizeGateway(runs).map((s) => [s.variant.name, s.added]));
+  assert.equal(added['direct-connect'], undefined, 'a straight call adds nothing');
+  assert.ok(Math.abs((added['rest']?.cpu ?? 0) - 0.2) < 1e-9 && Math.abs((added['rest']?.p50Ms ?? 0) - 0.5) < 1e-9);
+  // Against grpc-js's straight call it would be +50% CPU and +1.6 ms.
+  assert.ok(Math.abs((added['grpc-web']?.cpu ?? 0) - 0.25) < 1e-9, `added CPU ${added['grpc-web']?.cpu}`);
+  assert.ok(Math.abs((added['grpc-web']?.p50Ms ?? 0) - 0.6) < 1e-9, `added p50 ${added['grpc-web']?.p50Ms}`);
+});
+
 test('the target: at most 25% more summed CPU per call and at most 1 ms more p50, both needed', () => {
   const verdicts = (envoy: number, p50: number) =>
     gatewayTargets([run('direct', 1, { services: 1000, p50: 1 }), run('rest', 1, { services: 1000, envoy, p50 })]).map(
@@ -81,6 +104,19 @@ test('the target: at most 25% more summed CPU per call and at most 1 ms more p50
   assert.match(target?.text ?? '', /^GetUserHome through the gateway, REST\/JSON adds at most 25% .* at 400\/s$/);
   assert.equal(target?.figures, 'adds 10% CPU per call, 0.00 ms to p50');
   assert.deepEqual([failures?.verdict, failures?.figures], ['FAIL', 'rest: TIMEOUT 2']);
+});
+
+test("the load's core is judged with Envoy on it: a harness with headroom beside a busy Envoy fails", () => {
+  const headroom = (loadCore: number) =>
+    gatewayTargets([
+      run('direct', 1, { services: 1000, harness: 0.3 }),
+      run('rest', 1, { services: 1000, envoy: 100, harness: 0.4, loadCore }),
+    ]).at(-1);
+  assert.deepEqual(
+    [headroom(0.6)?.verdict, headroom(0.6)?.figures],
+    ['PASS', 'at most 60% of it (the harness alone at most 40%)'],
+  );
+  assert.equal(headroom(0.75)?.verdict, 'FAIL');
 });
 
 test('BENCHMARKS.md keeps every part whichever writes last: the bench, its gateway case, make e2e-dev', () => {

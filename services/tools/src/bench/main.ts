@@ -197,6 +197,7 @@ if (withGateway) {
     seconds: config.BENCH_SECONDS,
     repeats: config.REPEATS,
     rate: config.CPU_RATE,
+    gatewayCpus: loadCpus,
   });
   gatewaySeconds = (performance.now() - started) / 1000;
   process.stdout.write(
