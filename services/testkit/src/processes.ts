@@ -4,7 +4,7 @@
  * report SERVING over grpc.health.v1, stop it with a signal; run a program
  * to its exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -229,7 +229,7 @@ export class CommandError extends Error {
 }
 
 /**
- * The one command runner: runs `program` to its end with `input` on its
+ * The one command runner (runCommandSync below is its synchronous twin): runs `program` to its end with `input` on its
  * stdin, killing it after `timeoutMs`; rejects with a CommandError on an exit
  * other than 0 unless `allowFailure`, and when the program cannot start.
  */
@@ -277,6 +277,35 @@ export function runCommand(
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * runCommand's synchronous twin, for what a test module reads at its top
+ * level (the chart's renderings) and for one-shot probes: the same options,
+ * the same CommandError. Its output comes whole at the end, so `output` is
+ * stdout, then stderr.
+ */
+export function runCommandSync(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs: number; input?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string },
+): CommandResult {
+  const result = spawnSync(program, args, {
+    env: options.env ?? process.env,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  const error: NodeJS.ErrnoException | undefined = result.error;
+  const timedOut = error?.code === 'ETIMEDOUT';
+  if (error && !timedOut) throw new Error(`${program}: ${error.message}`);
+  const stderr = `${result.stderr}${timedOut ? `\n(killed after ${options.timeoutMs} ms)` : ''}`;
+  const outcome = { status: result.status, stdout: result.stdout, stderr, output: `${result.stdout}${stderr}` };
+  if (outcome.status !== 0 && !options.allowFailure) throw new CommandError([program, ...args].join(' '), outcome);
+  return outcome;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,6 +22,7 @@ import {
 import { kubernetesSchemas } from '../src/cluster/kubernetes-schemas.js';
 import { kubernetesVersion, paths, runTool } from '../src/cluster/toolchain.js';
 import { kustomizeBuild } from './cluster-objects.js';
+import { runCommandSync } from '@demo/testkit/processes';
 
 // The chart and k8s/ checked with the tools a cluster would use, without a
 // cluster: helm itself, and kubeconform against the Kubernetes API schema of
@@ -270,9 +270,7 @@ test('the chart generates the JWT Secret at install: a random 48-character key, 
 
 /** promtool, from Debian's prometheus package (which .ci/run installs). */
 function promtool(args: string[]): { status: number | null; output: string } {
-  const result = spawnSync('promtool', args, { encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool: ${result.error.message} (install Debian's prometheus package)`);
-  return { status: result.status, output: result.stdout + result.stderr };
+  return runCommandSync('promtool', args, { timeoutMs: 60_000, allowFailure: true });
 }
 
 interface Dashboard {

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import {
   parseStabilized,
   SkaffoldOutput,
 } from '../src/e2e-dev/skaffold-output.js';
+import { runCommandSync } from '@demo/testkit/processes';
 
 // The parts of `make e2e-dev` that need no cluster: reading skaffold's
 // output, the registry, the checkout copy. The loop itself runs in CI
@@ -142,19 +142,16 @@ const noSkaffold = existsSync(skaffold) ? false : `${skaffold} is not built (mak
 
 /** skaffold in `cwd`, the pinned helm first on the PATH as make dev has it, non-interactive. */
 function runSkaffold(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const result = spawnSync(skaffold, [...args, '--update-check=false', '--interactive=false'], {
+  return runCommandSync(skaffold, [...args, '--update-check=false', '--interactive=false'], {
     cwd: options.cwd ?? repoRoot,
-    encoding: 'utf8',
     env: {
       ...process.env,
       GRAFANA: '',
       PATH: `${join(paths.tools, 'bin')}:${process.env['PATH'] ?? ''}`,
       ...options.env,
     },
-    timeout: 120_000,
+    timeoutMs: 120_000,
   });
-  assert.equal(result.status, 0, `skaffold ${args.join(' ')}:\n${result.stderr}${result.stdout}`);
-  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 interface EffectiveConfig {

@@ -7,7 +7,6 @@
  * ends up with is what its image holds under /app; its ENV and CMD say how the
  * container starts.
  */
-import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -25,6 +24,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { Cmd, Copy, DockerfileParser, Env, From, Run, Workdir, type Instruction } from 'dockerfile-ast';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
+import { runCommandSync } from '@demo/testkit/processes';
 
 // @balena/dockerignore is CommonJS (module.exports = the factory) while its
 // types declare an ES default export, which ESM code would then miss.
@@ -125,7 +125,7 @@ export class ImageBuilder {
             throw new Error(`stage ${name}: RUN --mount=${flag.getValue() ?? ''}: not modelled here`);
           script = script.replaceAll(target, this.#inStage(this.build(from).dir, source));
         }
-        execFileSync('sh', ['-c', script], { cwd: dir, env: this.#runEnv, stdio: 'pipe' });
+        runCommandSync('sh', ['-c', script], { cwd: dir, env: this.#runEnv, timeoutMs: 600_000 });
       } else if (instruction instanceof Env) {
         for (const property of instruction.getProperties()) env[property.getName()] = property.getValue() ?? '';
       } else if (instruction instanceof Cmd) {

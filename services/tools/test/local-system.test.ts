@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -9,6 +9,7 @@ import { waitFor } from '@demo/testkit/wait';
 import { envoyInstalled } from '@demo/testkit/envoy-process';
 import { localConsolePorts, localGatewayPorts, localPorts } from '@demo/testkit/local-dev';
 import { jaegerBinary } from '@demo/testkit/local-jaeger';
+import { runCommandSync } from '@demo/testkit/processes';
 
 // `make run` for real: the launcher on DESIGN.md's fixed ports, then the
 // README's grpcurl commands against it, then Ctrl-C.
@@ -45,7 +46,12 @@ after(async () => {
 });
 
 function bash(script: string) {
-  return spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+  return runCommandSync('bash', ['-euo', 'pipefail', '-c', script], {
+    cwd: root,
+    env,
+    timeoutMs: 60_000,
+    allowFailure: true,
+  });
 }
 
 test('grpcurl lists every service of the aggregator through reflection alone, no proto files', () => {

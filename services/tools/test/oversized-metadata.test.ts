@@ -7,16 +7,13 @@
 // deadline, and now closes the connection at once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos, maxMetadataBytes } from '@demo/platform';
-import { startService, type ServiceProcess } from '@demo/testkit/processes';
+import { runCommand, startService, type ServiceProcess } from '@demo/testkit/processes';
 import { serviceEntry } from '@demo/testkit/entrypoints';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
 
-const run = promisify(execFile);
 const kib = 1024;
 // Just over the limit, past Node's HPACK limit, and up to 1 MB.
 const oversized = [maxMetadataBytes + 1, 64 * kib, 70 * kib, 100 * kib, 300 * kib, 1024 * kib];
@@ -112,13 +109,10 @@ test('Python grpcio: oversized metadata and too many entries are answered at onc
       { pad_bytes: 8 * kib },
     ],
   };
-  const { stdout } = await run(
+  const { stdout } = await runCommand(
     'python3',
     [join(repoRoot, 'services/tools/clients/metadata_client.py'), service.address, method, JSON.stringify(plan)],
-    {
-      env: { ...process.env, PYTHONPATH: paths.pythonPackages },
-      maxBuffer: 16 * 1024 * 1024,
-    },
+    { env: { ...process.env, PYTHONPATH: paths.pythonPackages }, timeoutMs: 120_000 },
   );
   const results = stdout
     .trim()
@@ -162,15 +156,14 @@ test('grpcurl: oversized metadata is refused by grpcurl itself from the limit th
       service.address,
       method.slice(1),
     ];
-    const result = await run(paths.grpcurl, args).then(
-      () => ({ code: 'OK', details: '' }),
-      (error: unknown) => {
-        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        const text = `${stdout}${stderr}`;
-        const code = /Code: (\w+)/.exec(text)?.[1] ?? /code = (\w+)/.exec(text)?.[1] ?? 'unknown';
-        return { code, details: text.trim().slice(0, 300) };
-      },
-    );
+    const { status, output } = await runCommand(paths.grpcurl, args, { timeoutMs: 30_000, allowFailure: true });
+    const result =
+      status === 0
+        ? { code: 'OK', details: '' }
+        : {
+            code: /Code: (\w+)/.exec(output)?.[1] ?? /code = (\w+)/.exec(output)?.[1] ?? 'unknown',
+            details: output.trim().slice(0, 300),
+          };
     return { client: 'grpcurl', what, ...result, ms: Date.now() - started };
   };
   for (const bytes of oversized.filter((b) => b <= 120 * kib))

@@ -10,7 +10,6 @@
 // reports/. The gateway case (gateway.ts) compares GetUserHome through Envoy
 // with the call straight to the aggregator, and writes its own section of
 // BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus as machineCpus, totalmem } from 'node:os';
@@ -28,6 +27,7 @@ import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileWindow } from './profile.js';
 import { benchmarksMarkdown, caseFailures, evaluateTargets, formatFailures, type BenchReport } from './report.js';
+import { runCommandSync } from '@demo/testkit/processes';
 
 const configSchema = z.object({
   BENCH_SECONDS: z.coerce.number().positive().max(120).default(8),
@@ -56,7 +56,7 @@ const ghzVersion = 'v0.120.0';
 const cores = machineCpus().length;
 const loadCpus = cores >= 2 ? '0' : undefined;
 const serviceCpus = cores >= 2 ? `1-${cores - 1}` : undefined;
-if (loadCpus) execFileSync('taskset', ['-pc', loadCpus, String(process.pid)], { stdio: 'ignore' });
+if (loadCpus) runCommandSync('taskset', ['-pc', loadCpus, String(process.pid)], { timeoutMs: 10_000 });
 
 /**
  * About how long a run takes: each case starts its processes (a few

@@ -1,10 +1,10 @@
 // What the kernel says a process has used, from /proc: CPU time (user and
 // system, every thread) and resident memory. Linux only, as `make bench` is.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { runCommandSync } from '@demo/testkit/processes';
 
 /** utime and stime in /proc/<pid>/stat count in clock ticks (100 a second on most kernels: asked, not assumed). */
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const ticksPerSecond = Number(runCommandSync('getconf', ['CLK_TCK'], { timeoutMs: 10_000 }).stdout.trim());
 
 /** CPU seconds `pid` has used so far (user + system, all its threads); NaN once it has gone. */
 export function cpuSeconds(pid: number | undefined): number {

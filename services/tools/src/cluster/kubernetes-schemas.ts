@@ -11,10 +11,10 @@
  * the two types the spec models as strings widened to what the API server
  * accepts (IntOrString: a string or an integer; Quantity: a string or a number).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubernetesVersion, paths } from './toolchain.js';
+import { runCommandSync } from '@demo/testkit/processes';
 
 interface OpenApiSchema {
   type?: string;
@@ -58,9 +58,12 @@ export function kubernetesSchemas(version = kubernetesVersion()): { root: string
 
 /** The swagger.json of k8s.io/kubernetes at `version`, from the Go module cache (make install fills it). */
 function readSpec(version: string): Record<string, OpenApiSchema> {
-  const module = JSON.parse(
-    execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], { encoding: 'utf8' }),
-  ) as { Dir?: string; Error?: string };
+  // go prints the module's JSON, its Error included, and exits 1 when it cannot have it.
+  const { stdout } = runCommandSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], {
+    timeoutMs: 600_000,
+    allowFailure: true,
+  });
+  const module = JSON.parse(stdout || '{}') as { Dir?: string; Error?: string };
   if (!module.Dir)
     throw new Error(`k8s.io/kubernetes@v${version}: ${module.Error ?? 'not downloaded'} (run make install)`);
   const spec = JSON.parse(readFileSync(join(module.Dir, 'api/openapi-spec/swagger.json'), 'utf8')) as {

@@ -3,11 +3,10 @@
  * kubeconform, hadolint), as `make install` pins them into .tools/, and the
  * repository paths they work on. Versions live in one place, the Makefile.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommandError } from '@demo/testkit/processes';
+import { runCommandSync, type CommandResult } from '@demo/testkit/processes';
 
 /** The repository root (this file is services/tools/dist/src/cluster/toolchain.js once compiled). */
 export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -48,35 +47,30 @@ export function kubernetesVersion(): string {
   return makeVariable('KUBERNETES_VERSION').replace(/^v/, '');
 }
 
-export interface ToolResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+/**
+ * Runs a pinned tool with the testkit's runner (synchronously, because the
+ * chart's renderings are read at a test module's top level), with only PATH
+ * and HOME (helm's and kustomize's caches) from the caller's environment;
+ * fails with a pointer to `make install` when the tool is not there. Any
+ * exit status is returned, not thrown: runToolOrThrow throws.
+ */
+export function runTool(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): CommandResult {
+  return runPinned(tool, args, options, true);
 }
 
-/**
- * Runs a pinned tool; fails with a pointer to `make install` when it is not
- * there. Synchronous, unlike the testkit's runCommand, because the chart's
- * renderings are read at a test module's top level.
- */
-export function runTool(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): ToolResult {
+/** Like runTool, but an exit status other than 0 is a CommandError carrying the tool's output; returns its stdout. */
+export function runToolOrThrow(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): string {
+  return runPinned(tool, args, options, false).stdout;
+}
+
+function runPinned(tool: Tool, args: string[], options: { input?: string; cwd?: string }, allowFailure: boolean) {
   const path = toolPath[tool];
   if (!existsSync(path)) throw new Error(`${path} is missing: run make install`);
-  const result = spawnSync(path, args, {
+  return runCommandSync(path, args, {
     cwd: options.cwd ?? repoRoot,
-    input: options.input,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    // HOME for helm's and kustomize's caches; nothing else from the caller's environment.
+    ...(options.input !== undefined ? { input: options.input } : {}),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? repoRoot },
+    timeoutMs: 300_000,
+    allowFailure,
   });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Like runTool, but any exit status other than 0 is an error carrying the tool's output. */
-export function runToolOrThrow(tool: Tool, args: string[], options: { input?: string; cwd?: string } = {}): string {
-  const result = runTool(tool, args, options);
-  if (result.status !== 0) throw new CommandError([tool, ...args].join(' '), result);
-  return result.stdout;
 }

@@ -3,17 +3,16 @@
  * directory (the files git tracks or would track, as they are on disk now),
  * so that the check's edits never touch the working tree.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runCommandSync } from '@demo/testkit/processes';
 
 /** Copies the checkout at `from` to `to` (which must not exist); returns how many files. */
 export function copyCheckout(from: string, to: string): number {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+  const listed = runCommandSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     cwd: from,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+    timeoutMs: 60_000,
+  }).stdout;
   let count = 0;
   for (const file of new Set(listed.split('\0').filter(Boolean))) {
     // A tracked file deleted in the working tree stays deleted in the copy.
