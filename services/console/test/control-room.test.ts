@@ -24,6 +24,7 @@ import { freePort } from '@demo/testkit/ports';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { startLocalJaeger, type LocalJaeger } from '@demo/testkit/local-jaeger';
 import { startOtlpReceiver, type OtlpReceiver } from '@demo/testkit/otlp-receiver';
+import { bearerHeaders } from '@demo/platform';
 
 const secret = 'console-test-secret-0123456789abcdef0123';
 const reports = fileURLToPath(new URL('../../../../reports/console/', import.meta.url));
@@ -329,7 +330,7 @@ test("the gateway's REST calls, by HTTP status class, on the page", async (t) =>
   const calls = (async () => {
     for (let i = 0; !stopCalling.signal.aborted && i < 200; i += 1) {
       const home = `http://${system.gateway?.address}/v1/users/1/home`;
-      await fetch(home, { headers: { authorization: `Bearer ${userToken}` } });
+      await fetch(home, { headers: bearerHeaders(userToken) });
       await fetch(home);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -309,6 +309,7 @@ async function act(path: string, body: unknown, done: string): Promise<void> {
   try {
     const response = await fetch(path, {
       method: 'POST',
+      // The page loads no module but uPlot (no bundler), so it spells the header platform's bearerHeaders builds.
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     });

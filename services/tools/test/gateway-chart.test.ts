@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { mintToken, secretKey } from '@demo/platform';
+import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { freePort } from '@demo/testkit/ports';
 import { waitFor } from '@demo/testkit/wait';
 import { descriptorSetPath, jwks } from '@demo/gateway';
@@ -64,12 +64,12 @@ after(async () => {
 test('the cluster configuration checks tokens with the JWKS file and balances each call over the replicas a name resolves to', async () => {
   const call = (path: string, bearer: string | null = token) =>
     fetch(`http://${gateway().address}${path}`, {
-      headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+      headers: bearer ? bearerHeaders(bearer) : {},
       signal: AbortSignal.timeout(10_000),
     });
   const created = await fetch(`http://${gateway().address}/v1/users`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { ...bearerHeaders(token), 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Ada Lovelace', email: 'ada@example.com' }),
   });
   assert.equal(created.status, 200, await created.text());

@@ -10,6 +10,7 @@ import { scrapeMetric } from '@demo/testkit/metrics';
 import type { ControlRoom, Target } from './cases.js';
 import { runFixedRate, type GhzPlacement } from './ghz.js';
 import { cpuSeconds, rssKb } from './proc.js';
+import { bearerHeaders } from '@demo/platform';
 
 /** The light load: 100 GetUserHome a second, the rate the chart's sizes were first set for (README, "Resource footprint"). */
 export const footprintRate = 100;
@@ -119,7 +120,7 @@ export async function measureConsoleFootprint(
 async function setConsoleLoad(base: string, adminToken: string, rate: number): Promise<void> {
   const response = await fetch(`${base}/api/load`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    headers: { 'content-type': 'application/json', ...bearerHeaders(adminToken) },
     body: JSON.stringify({ rate }),
     signal: AbortSignal.timeout(5000),
   });

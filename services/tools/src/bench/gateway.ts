@@ -17,7 +17,7 @@ import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { descriptorSetPath } from '@demo/gateway';
-import { mintToken, secretKey } from '@demo/platform';
+import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { formatMs, percentile, runOpenLoop, type Result } from '@demo/testkit/open-loop';
 import { userHomeCaller } from '../load/user-home-caller.js';
@@ -109,7 +109,7 @@ function restCaller({ gatewayAddress, token, userId }: CallTarget): Caller {
             host,
             port: Number(port),
             path: `/v1/users/${userId}/home`,
-            headers: { authorization: `Bearer ${token}` },
+            headers: bearerHeaders(token),
             signal: AbortSignal.timeout(callTimeoutMs),
           },
           (response) => {
@@ -159,7 +159,7 @@ function connectCaller(
   if (method?.methodKind !== 'unary') throw new Error(`GetUserHome is not a unary method in ${descriptorSetPath}`);
   // DescMethod is one interface for every kind: the check above is what makes it unary.
   const getUserHome = method as DescMethodUnary;
-  const header = { authorization: `Bearer ${token}` };
+  const header = bearerHeaders(token);
   return {
     async send() {
       try {

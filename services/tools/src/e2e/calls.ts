@@ -14,6 +14,7 @@ import {
   type HomeClient,
 } from '@demo/platform';
 import { percentile, runOpenLoop, type Result } from '@demo/testkit/open-loop';
+import { bearerHeaders } from '@demo/platform';
 
 export async function tokenFor(jwtSecret: string, role: 'user' | 'admin'): Promise<string> {
   return mintToken({ key: secretKey(jwtSecret), subject: `e2e-${role}`, role, ttlSeconds: 3600 });
@@ -120,7 +121,7 @@ export class RestFront {
   ) {}
 
   #headers(extra: Record<string, string> = {}) {
-    return { authorization: `Bearer ${this.token}`, ...extra };
+    return { ...bearerHeaders(this.token), ...extra };
   }
 
   async #call(path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<RestAnswer> {

@@ -8,6 +8,7 @@ import type { Check, E2eContext } from '../check.js';
 import type { PodUsage } from '../resources.js';
 import { readmeGatewayBlock, runReadmeBlock } from './readme.js';
 import { getJson, jaegerTrace, tag, type JaegerSpan, type Targets, type Vector } from './telemetry.js';
+import { bearerHeaders } from '@demo/platform';
 
 /** The gateway's configuration as the release deployed it (the ConfigMap the pods read). */
 async function deployedConfig(context: E2eContext): Promise<{
@@ -90,7 +91,7 @@ export const gatewayRestCheck: Check = {
 
     // Through the gateway nothing but its routes: no token, no call; a service it has no route for is not there.
     const grpc = { method: 'POST', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: '' };
-    const bearer = { authorization: `Bearer ${rest.token}` };
+    const bearer = bearerHeaders(rest.token);
     const grpcCall = (path: string) => rest.raw(path, { ...grpc, headers: { ...grpc.headers, ...bearer } });
     const asGrpc = (answer: RestAnswer) => `HTTP ${answer.status}, grpc-status ${answer.grpcStatus ?? 'none'}`;
     const surface = {
