@@ -79,7 +79,8 @@ test("gRPC-Web is compared with connect's straight call of its round, REST with 
     run('direct', 1, { services: 1000, p50: 1.0 }),
     run('rest', 1, { services: 1000, envoy: 200, p50: 1.5 }),
     run('direct-connect', 1, { services: 1200, p50: 2.0 }),
-    run('grpc-web', 1, { services: 1200, envoy: 300, p50: 2.6 }),
+    // The services' own figure drifts from run to run; only Envoy's counts as the gateway's.
+    run('grpc-web', 1, { services: 1500, envoy: 300, p50: 2.6 }),
   ];
   const added = Object.fromEntries(summarizeGateway(runs).map((s) => [s.variant.name, s.added]));
   assert.equal(added['direct-connect'], undefined, 'a straight call adds nothing');

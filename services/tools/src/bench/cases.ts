@@ -98,7 +98,7 @@ export function telemetry(context: CaseContext, mode: Telemetry): Record<string,
  * services' own grpc-js clients lose no call to it (test/connection-age.test.ts
  * in the platform), and between the services every connection keeps its 30 s age.
  */
-const frontDoorConnectionAge = { MAX_CONNECTION_AGE_MS: String(60 * 60 * 1000) };
+export const frontDoorConnectionAge = { MAX_CONNECTION_AGE_MS: String(60 * 60 * 1000) };
 
 export const pinned = (context: CaseContext) => (context.serviceCpus ? { cpus: context.serviceCpus } : {});
 
