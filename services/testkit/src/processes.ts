@@ -229,9 +229,10 @@ export class CommandError extends Error {
 }
 
 /**
- * The one command runner (runCommandSync below is its synchronous twin): runs `program` to its end with `input` on its
- * stdin, killing it after `timeoutMs`; rejects with a CommandError on an exit
- * other than 0 unless `allowFailure`, and when the program cannot start.
+ * The one command runner (runCommandSync below is its synchronous twin):
+ * runs `program` to its end with `input` on its stdin, killing it after
+ * `timeoutMs`; rejects with a CommandError on an exit other than 0 unless
+ * `allowFailure`, and when the program cannot start.
  */
 export function runCommand(
   program: string,

@@ -19,10 +19,10 @@ import {
   valuesFile,
   type KubernetesObject,
 } from '../src/cluster/manifests.js';
+import { runCommandSync } from '@demo/testkit/processes';
 import { kubernetesSchemas } from '../src/cluster/kubernetes-schemas.js';
 import { kubernetesVersion, paths, runTool } from '../src/cluster/toolchain.js';
 import { kustomizeBuild } from './cluster-objects.js';
-import { runCommandSync } from '@demo/testkit/processes';
 
 // The chart and k8s/ checked with the tools a cluster would use, without a
 // cluster: helm itself, and kubeconform against the Kubernetes API schema of

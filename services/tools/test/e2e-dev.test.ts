@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { runCommandSync } from '@demo/testkit/processes';
 import { paths, repoRoot } from '../src/cluster/toolchain.js';
 import { readmeClusterBlock } from '../src/e2e/checks/readme.js';
 import { copyCheckout, editFile } from '../src/e2e-dev/checkout.js';
@@ -16,7 +17,6 @@ import {
   parseStabilized,
   SkaffoldOutput,
 } from '../src/e2e-dev/skaffold-output.js';
-import { runCommandSync } from '@demo/testkit/processes';
 
 // The parts of `make e2e-dev` that need no cluster: reading skaffold's
 // output, the registry, the checkout copy. The loop itself runs in CI

@@ -23,8 +23,8 @@ import {
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { Cmd, Copy, DockerfileParser, Env, From, Run, Workdir, type Instruction } from 'dockerfile-ast';
-import { paths, repoRoot } from '../src/cluster/toolchain.js';
 import { runCommandSync } from '@demo/testkit/processes';
+import { paths, repoRoot } from '../src/cluster/toolchain.js';
 
 // @balena/dockerignore is CommonJS (module.exports = the factory) while its
 // types declare an ES default export, which ESM code would then miss.

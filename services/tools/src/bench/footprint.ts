@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { scrapeMetric } from '@demo/testkit/metrics';
+import { bearerHeaders } from '@demo/platform';
 import type { ControlRoom, Target } from './cases.js';
 import { runFixedRate, type GhzPlacement } from './ghz.js';
 import { cpuSeconds, rssKb } from './proc.js';
-import { bearerHeaders } from '@demo/platform';
 
 /** The light load: 100 GetUserHome a second, the rate the chart's sizes were first set for (README, "Resource footprint"). */
 export const footprintRate = 100;

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { flag, loadConfigOrExit } from '@demo/platform';
 import { formatMs } from '@demo/testkit/open-loop';
 import { startOtlpReceiver } from '@demo/testkit/otlp-receiver';
+import { runCommandSync } from '@demo/testkit/processes';
 import { writeBenchPart, writeGatewayPart } from '../benchmarks-file.js';
 import { benchCases, controlRoomCase, homeCase, type BenchCase, type CaseContext } from './cases.js';
 import { measureConsoleFootprint, measureFootprint, type Footprint } from './footprint.js';
@@ -27,7 +28,6 @@ import { runClosedLoop } from './ghz.js';
 import { measureCase, type CaseResult, type MeasureOptions } from './measure.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileWindow } from './profile.js';
 import { benchmarksMarkdown, caseFailures, evaluateTargets, formatFailures, type BenchReport } from './report.js';
-import { runCommandSync } from '@demo/testkit/processes';
 
 const configSchema = z.object({
   BENCH_SECONDS: z.coerce.number().positive().max(120).default(8),

@@ -13,8 +13,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubernetesVersion, paths } from './toolchain.js';
 import { runCommandSync } from '@demo/testkit/processes';
+import { kubernetesVersion, paths } from './toolchain.js';
 
 interface OpenApiSchema {
   type?: string;

@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { bearerHeaders } from '@demo/platform';
 import { repoRoot } from '../../cluster/toolchain.js';
 import type { RestAnswer } from '../calls.js';
 import type { Check, E2eContext } from '../check.js';
 import type { PodUsage } from '../resources.js';
 import { readmeGatewayBlock, runReadmeBlock } from './readme.js';
 import { getJson, jaegerTrace, tag, type JaegerSpan, type Targets, type Vector } from './telemetry.js';
-import { bearerHeaders } from '@demo/platform';
 
 /** The gateway's configuration as the release deployed it (the ConfigMap the pods read). */
 async function deployedConfig(context: E2eContext): Promise<{
