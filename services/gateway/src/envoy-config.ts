@@ -412,6 +412,14 @@ function socketAddress({ host, port }: { host: string; port: number }) {
   return { socket_address: { address: host, port_value: port } };
 }
 
+/** A cluster's endpoints: each host one endpoint, all of one locality. */
+function loadAssignment(clusterName: string, hosts: { host: string; port: number }[]) {
+  return {
+    cluster_name: clusterName,
+    endpoints: [{ lb_endpoints: hosts.map((host) => ({ endpoint: { address: socketAddress(host) } })) }],
+  };
+}
+
 /** gRPC's transport to an upstream. */
 const http2Only = {
   'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
@@ -461,24 +469,13 @@ function cluster(name: Upstream, addresses: string[], resolution: 'static' | 'dn
     connect_timeout: '1s',
     typed_extension_protocol_options: http2Only,
     circuit_breakers: { thresholds: [unsentCallRetryLimit] },
-    load_assignment: {
-      cluster_name: name,
-      endpoints: [
-        {
-          lb_endpoints: addresses.map((address) => {
-            const separator = address.lastIndexOf(':');
-            return {
-              endpoint: {
-                address: socketAddress({
-                  host: address.slice(0, separator),
-                  port: Number(address.slice(separator + 1)),
-                }),
-              },
-            };
-          }),
-        },
-      ],
-    },
+    load_assignment: loadAssignment(
+      name,
+      addresses.map((address) => {
+        const separator = address.lastIndexOf(':');
+        return { host: address.slice(0, separator), port: Number(address.slice(separator + 1)) };
+      }),
+    ),
   };
 }
 
@@ -587,10 +584,7 @@ function collectorCluster(collector: { host: string; port: number }) {
     type: 'STRICT_DNS',
     connect_timeout: '1s',
     typed_extension_protocol_options: http2Only,
-    load_assignment: {
-      cluster_name: collectorClusterName,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(collector) } }] }],
-    },
+    load_assignment: loadAssignment(collectorClusterName, [collector]),
   };
 }
 
@@ -635,9 +629,6 @@ function adminCluster(admin: { host: string; port: number }) {
     name: adminClusterName,
     type: 'STATIC',
     connect_timeout: '1s',
-    load_assignment: {
-      cluster_name: adminClusterName,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(admin) } }] }],
-    },
+    load_assignment: loadAssignment(adminClusterName, [admin]),
   };
 }
