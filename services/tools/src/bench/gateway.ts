@@ -10,16 +10,13 @@
 // is not counted as the gateway's. The variants run in turn, repeat after
 // repeat, so that each gateway run is compared with the straight run of the
 // same round, not with one minutes away.
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createFileRegistry, fromBinary, type DescMethodUnary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
-import { descriptorSetPath } from '@demo/gateway';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { formatMs, percentile, runOpenLoop, type Result } from '@demo/testkit/open-loop';
+import { getUserHomeMethod } from '../gateway-descriptors.js';
 import { userHomeCaller } from '../load/user-home-caller.js';
 import { createBenchUser, frontDoorConnectionAge, telemetry, type CaseContext } from './cases.js';
 import { median } from './measure.js';
@@ -143,8 +140,7 @@ function restCaller({ gatewayAddress, token, userId }: CallTarget): Caller {
 }
 
 /**
- * GetUserHome through one of connect's transports, with the descriptors of
- * the set the gateway reads. Its Node flavour (connect-node), over Node's own
+ * GetUserHome through one of connect's transports. Its Node flavour (connect-node), over Node's own
  * HTTP clients: the browser flavour the gateway tests use (connect-web) goes
  * through fetch, a browser's client, which costs about as much here.
  */
@@ -154,11 +150,7 @@ function connectCaller(
   userId: string,
   close: () => void = () => undefined,
 ): Caller {
-  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath)));
-  const method = registry.getService('demo.aggregator.v1.AggregatorService')?.method['getUserHome'];
-  if (method?.methodKind !== 'unary') throw new Error(`GetUserHome is not a unary method in ${descriptorSetPath}`);
-  // DescMethod is one interface for every kind: the check above is what makes it unary.
-  const getUserHome = method as DescMethodUnary;
+  const getUserHome = getUserHomeMethod();
   const header = bearerHeaders(token);
   return {
     async send() {
