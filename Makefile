@@ -33,7 +33,7 @@ lint: ## buf lint, stale generated types, type check, ESLint, Prettier
 format: ## Rewrite sources with Prettier and ESLint fixes
 	npm run format
 
-run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, REST and gRPC-Web on http://127.0.0.1:8081 and Jaeger when installed), Ctrl-C stops it
+run: build ## Start the whole system locally (ports 50051-50054, the control room on http://127.0.0.1:8080, REST and gRPC-Web on http://127.0.0.1:8081 and Jaeger when installed), Ctrl-C stops it (PORT_OFFSET=1000 moves every port by 1000)
 	npm run -s start
 
 token: ## Print a bearer token for the running system (ROLE=admin for an admin one)

@@ -22,9 +22,42 @@ export const localConsolePorts = { http: 8080, metrics: 9468 } as const;
  * after the services' and the console's (9464 to 9468).
  */
 export const localGatewayPorts = { http: 8081, admin: 9901, metrics: 9469 } as const;
+export const localJaegerPorts = { otlpGrpc: 4317, ui: 16686, queryGrpc: 16685 } as const;
+
+/** Each port of a group moved by `offset`. */
+function moved<Ports extends Record<string, number>>(ports: Ports, offset: number): { [Name in keyof Ports]: number } {
+  return Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, port + offset])) as {
+    [Name in keyof Ports]: number;
+  };
+}
+
+/**
+ * Every port `make run` opens, each moved by PORT_OFFSET: DESIGN.md's ports
+ * at 0, another set for a second system beside the first, or for a machine
+ * where 50051 is taken (those four lie in Linux's ephemeral range, where any
+ * outgoing connection may hold one for a while).
+ */
+export function localRunPorts(offset = 0) {
+  return {
+    aggregator: moved(localPorts.aggregator, offset),
+    user: moved(localPorts.user, offset),
+    recommendationA: moved(localPorts.recommendationA, offset),
+    recommendationB: moved(localPorts.recommendationB, offset),
+    console: moved(localConsolePorts, offset),
+    gateway: moved(localGatewayPorts, offset),
+    jaeger: moved(localJaegerPorts, offset),
+  };
+}
+
+export type LocalRunPorts = ReturnType<typeof localRunPorts>;
+
+/** The offsets that keep every port of `make run` between 1024 and 65535. */
+export const portOffsetRange = (() => {
+  const all = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
+  return { min: 1024 - Math.min(...all), max: 65535 - Math.max(...all) };
+})();
+
 /** The pages that may call the local gateway from a browser: the control room's origin, by either name. */
-export const localGatewayCorsOrigins = [
-  `http://127.0.0.1:${localConsolePorts.http}`,
-  `http://localhost:${localConsolePorts.http}`,
-];
-export const localJaegerPorts = { otlpGrpc: 4317, ui: 16686 } as const;
+export function localGatewayCorsOrigins(consoleHttpPort: number = localConsolePorts.http): string[] {
+  return [`http://127.0.0.1:${consoleHttpPort}`, `http://localhost:${consoleHttpPort}`];
+}

@@ -3,27 +3,37 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/testkit/wait';
 import { envoyInstalled } from '@demo/testkit/envoy-process';
-import { localConsolePorts, localGatewayPorts, localPorts } from '@demo/testkit/local-dev';
+import { localRunPorts, portOffsetRange, type LocalRunPorts } from '@demo/testkit/local-dev';
 import { jaegerBinary } from '@demo/testkit/local-jaeger';
 import { runCommandSync } from '@demo/testkit/processes';
 
-// `make run` for real: the launcher on DESIGN.md's fixed ports, then the
-// README's grpcurl commands against it, then Ctrl-C.
+// `make run` for real: the launcher, then the README's grpcurl and curl
+// commands against it, then Ctrl-C. DESIGN.md's ports (50051-50054) lie in
+// Linux's ephemeral range, where any test running beside this one may hold
+// one as the local end of a connection or a listener on port 0; so the
+// launcher runs with a PORT_OFFSET that puts every port outside that range,
+// and the README's commands run with their ports moved by it.
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const grpcurlDir = `${root}.tools/bin`;
+const launcherScript = `${root}services/tools/dist/src/run/main.js`;
 const env = { ...process.env, PATH: `${grpcurlDir}:${root}node_modules/.bin:${process.env['PATH'] ?? ''}` };
 let launcher: ChildProcess;
 let output = '';
+let offset = 0;
+let ports: LocalRunPorts;
 
 before(async () => {
   assert.ok(existsSync(`${grpcurlDir}/grpcurl`), 'grpcurl is missing: run make install');
-  launcher = spawn(process.execPath, [`${root}services/tools/dist/src/run/main.js`], {
+  offset = await freeOffset();
+  ports = localRunPorts(offset);
+  process.stdout.write(`make run with PORT_OFFSET=${offset}: the aggregator on ${ports.aggregator.grpc}\n`);
+  launcher = spawn(process.execPath, [launcherScript], {
     cwd: root,
-    env,
+    env: { ...env, PORT_OFFSET: String(offset) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   launcher.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -45,6 +55,45 @@ after(async () => {
   }
 });
 
+/** Every port of make run, by all of its groups, from DESIGN.md's to this run's. */
+function onThisRunsPorts(text: string): string {
+  const defaults = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
+  return text.replace(/\b(127\.0\.0\.1|localhost):(\d+)\b/g, (address, host: string, port: string) =>
+    defaults.includes(Number(port)) ? `${host}:${Number(port) + offset}` : address,
+  );
+}
+
+/**
+ * An offset in PORT_OFFSET's range that puts every port of make run outside
+ * the ephemeral range, where nothing picks a port but by name, and whose
+ * ports are all free now; from a random start, so that two clones' tests on
+ * one machine seldom try the same one.
+ */
+async function freeOffset(): Promise<number> {
+  const [low, high] = existsSync('/proc/sys/net/ipv4/ip_local_port_range')
+    ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    : [32768, 60999];
+  const all = (candidate: number) => Object.values(localRunPorts(candidate)).flatMap((group) => Object.values(group));
+  const outside: number[] = [];
+  for (let candidate = portOffsetRange.min; candidate <= portOffsetRange.max; candidate += 1) {
+    if (all(candidate).every((port) => port < (low ?? 0) || port > (high ?? 0))) outside.push(candidate);
+  }
+  assert.ok(outside.length > 0, `no PORT_OFFSET puts make run outside the ephemeral range ${low}-${high}`);
+  const start = Math.floor(Math.random() * outside.length);
+  for (const candidate of [...outside.slice(start), ...outside.slice(0, start)].slice(0, 50)) {
+    if ((await Promise.all(all(candidate).map(isFree))).every(Boolean)) return candidate;
+  }
+  throw new Error('no free set of ports for make run in 50 tries');
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 function bash(script: string) {
   return runCommandSync('bash', ['-euo', 'pipefail', '-c', script], {
     cwd: root,
@@ -55,7 +104,7 @@ function bash(script: string) {
 }
 
 test('grpcurl lists every service of the aggregator through reflection alone, no proto files', () => {
-  const result = bash(`grpcurl -plaintext 127.0.0.1:${localPorts.aggregator.grpc} list`);
+  const result = bash(`grpcurl -plaintext 127.0.0.1:${ports.aggregator.grpc} list`);
   assert.equal(result.status, 0, result.stderr);
   const services = result.stdout.trim().split('\n');
   for (const name of [
@@ -79,7 +128,8 @@ test('the token and grpcurl commands that make run prints work as printed', () =
   const home = bash(`TOKEN=${exported}; ${commands.find((c) => c.includes('GetUserHome'))?.trim() ?? 'false'}`);
   const answer = JSON.parse(home.stdout) as { user: { name: string }; servedBy: Record<string, string> };
   assert.equal(answer.user.name, 'Ada Lovelace');
-  assert.ok(['127.0.0.1:50053', '127.0.0.1:50054'].includes(answer.servedBy['recommendation'] ?? ''));
+  const replicas = [ports.recommendationA.grpc, ports.recommendationB.grpc].map((port) => `127.0.0.1:${port}`);
+  assert.ok(replicas.includes(answer.servedBy['recommendation'] ?? ''), JSON.stringify(answer.servedBy));
 });
 
 test("the README's grpcurl examples run as written against make run", () => {
@@ -88,7 +138,7 @@ test("the README's grpcurl examples run as written against make run", () => {
   assert.ok(marker >= 0, 'the README marks its tested code block');
   const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(marker))?.[1];
   assert.ok(block !== undefined && block.includes('grpcurl'), 'the block has grpcurl commands');
-  const result = bash(block);
+  const result = bash(onThisRunsPorts(block));
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /"name": "Edsger Dijkstra"/);
   // The CreateUser sent twice with one request_id: one user, answered twice.
@@ -111,20 +161,20 @@ test('make token prints a token the running system accepts, with the admin role 
   const admin = bash('ROLE=admin make -s token');
   assert.equal(payload(admin.stdout.trim()).role, 'admin');
   const call = bash(
-    `grpcurl -plaintext -H "authorization: Bearer ${token}" -d '{"user_id": 2}' 127.0.0.1:${localPorts.aggregator.grpc} demo.aggregator.v1.AggregatorService/GetUserHome`,
+    `grpcurl -plaintext -H "authorization: Bearer ${token}" -d '{"user_id": 2}' 127.0.0.1:${ports.aggregator.grpc} demo.aggregator.v1.AggregatorService/GetUserHome`,
   );
   assert.equal(call.status, 0, call.stderr);
   assert.match(call.stdout, /Grace Hopper/);
 });
 
-test('make run serves the control room at http://127.0.0.1:8080, prints its address, and says whether Jaeger runs', async () => {
-  const url = `http://127.0.0.1:${localConsolePorts.http}`;
+test('make run serves the control room on its port (8080 by default), prints its address, and says whether Jaeger runs', async () => {
+  const url = `http://127.0.0.1:${ports.console.http}`;
   assert.ok(output.includes(`The control room: ${url}`), output);
   // With Jaeger built (make install), make run starts it; without, it says so in one line.
   assert.match(
     output,
     existsSync(jaegerBinary)
-      ? /Jaeger: http:\/\/127\.0\.0\.1:16686/
+      ? new RegExp(`Jaeger: http://127\\.0\\.0\\.1:${ports.jaeger.ui} `)
       : /Jaeger is not installed \(make install builds it\): running without traces/,
   );
   const page = await fetch(url);
@@ -142,7 +192,7 @@ test("make run starts the gateway when Envoy is installed, and the README's curl
     t.skip('Envoy is not installed: make install puts it in .tools/envoy');
     return;
   }
-  assert.equal((await fetch(`http://127.0.0.1:${localGatewayPorts.http}/healthz`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${ports.gateway.http}/healthz`)).status, 200);
   const block = readmeBlock(
     "<!-- The local-system test runs every command in the next code block against make run's gateway. -->",
   );
@@ -166,14 +216,14 @@ test("make run starts the gateway when Envoy is installed, and the README's curl
   );
 });
 
-/** The README's code block after `marker`, as written. */
+/** The README's code block after `marker`, as written but for its ports, which are this run's. */
 function readmeBlock(marker: string): string {
   const readme = readFileSync(`${root}README.md`, 'utf8');
   const at = readme.indexOf(marker);
   assert.ok(at >= 0, `the README marks its tested block: ${marker}`);
   const block = /```bash\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
   assert.ok(block !== undefined && block.includes('curl'), 'the block has curl commands');
-  return block;
+  return onThisRunsPorts(block);
 }
 
 test("the README's CORS preflights and metrics scrape run as written against make run's gateway", (t) => {
@@ -189,7 +239,10 @@ test("the README's CORS preflights and metrics scrape run as written against mak
   assert.equal(preflights.status, 0, preflights.stderr);
   const [allowed = '', refused = ''] = preflights.stdout.split(/(?=^HTTP\/1\.1 )/m);
   assert.match(allowed, /^HTTP\/1\.1 200 /);
-  assert.match(allowed, /^access-control-allow-origin: http:\/\/127\.0\.0\.1:8080\r?$/m);
+  assert.match(
+    allowed,
+    new RegExp(`^access-control-allow-origin: http://127\\.0\\.0\\.1:${ports.console.http}\r?$`, 'm'),
+  );
   assert.match(refused, /^HTTP\/1\.1 200 /);
   assert.doesNotMatch(refused, /access-control-allow-origin/);
   const metrics = bash(
@@ -203,13 +256,7 @@ test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
   assert.equal(code, 0);
-  for (const grpc of [
-    ...Object.values(localPorts).map((ports) => ports.grpc),
-    localConsolePorts.http,
-    localGatewayPorts.http,
-    localGatewayPorts.admin,
-    localGatewayPorts.metrics,
-  ]) {
+  for (const grpc of Object.values(ports).flatMap((group) => Object.values(group))) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(grpc, '127.0.0.1');
       socket.once('connect', () => {
@@ -220,4 +267,35 @@ test('Ctrl-C stops every process of make run', async () => {
     });
     assert.ok(refused, `nothing listens on ${grpc} any more`);
   }
+});
+
+test('a PORT_OFFSET that is no whole number, or moves a port past 65535, stops make run with one line naming it', () => {
+  for (const given of ['abc', '1.5', String(portOffsetRange.max + 1), String(portOffsetRange.min - 1)]) {
+    const result = runCommandSync(process.execPath, [launcherScript], {
+      cwd: root,
+      env: { ...env, PORT_OFFSET: given },
+      timeoutMs: 30_000,
+      allowFailure: true,
+    });
+    assert.equal(result.status, 78, `PORT_OFFSET=${given}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /^invalid configuration: PORT_OFFSET: .+\n$/, `PORT_OFFSET=${given}`);
+    assert.equal(result.stdout, '', 'nothing started');
+  }
+});
+
+test("the README's table of make run's ports is the launcher's without PORT_OFFSET", () => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const table = readme
+    .slice(readme.indexOf('## Run it locally'), readme.indexOf('### Try it with grpcurl'))
+    .split('\n')
+    .filter((line) => line.startsWith('| '))
+    .join('\n');
+  const listed = new Set([...table.matchAll(/:(\d{4,5})\b/g)].map((match) => Number(match[1])));
+  const launched = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
+  // Jaeger's query gRPC port (16685) is internal to it: the table shows what a person opens.
+  const byNumber = (a: number, b: number) => a - b;
+  assert.deepEqual(
+    [...listed].sort(byNumber),
+    launched.filter((port) => port !== localRunPorts().jaeger.queryGrpc).sort(byNumber),
+  );
 });
