@@ -62,18 +62,32 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts Envoy and waits until it answers GET /healthz on its listener;
- * `cpus` pins it (taskset's list), as a benchmark pins the services.
+ * Starts the gateway (envoy-config.ts's configuration) and waits until it
+ * answers GET /healthz on its listener; `cpus` pins it (taskset's list), as a
+ * benchmark pins the services.
  */
 export async function startGateway(
   options: GatewayConfigOptions,
   binary = envoyBinary,
   { cpus }: { cpus?: string | undefined } = {},
 ): Promise<GatewayProcess> {
+  return startEnvoy(envoyConfig(options), options, binary, { cpus });
+}
+
+/**
+ * Starts Envoy with any configuration whose listener (`listen`) answers GET
+ * /healthz, and waits until it does: the gateway, or a benchmark's bare Envoy.
+ */
+export async function startEnvoy(
+  config: object,
+  options: Pick<GatewayConfigOptions, 'listen' | 'admin' | 'metrics'>,
+  binary = envoyBinary,
+  { cpus }: { cpus?: string | undefined } = {},
+): Promise<GatewayProcess> {
   if (!envoyInstalled(binary)) throw new Error(`Envoy is not installed at ${binary}: make install puts it there`);
   const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
   const file = join(dir, 'envoy.json');
-  writeFileSync(file, JSON.stringify(envoyConfig(options)));
+  writeFileSync(file, JSON.stringify(config));
   const args = ['-c', file, ...commonFlags];
   // taskset execs Envoy, so the child's pid is Envoy's own: the one a benchmark reads the CPU of.
   const [command, commandArgs] = cpus ? ['taskset', ['-c', cpus, binary, ...args]] : [binary, args];

@@ -12,7 +12,7 @@ import {
   writeGatewayPart,
   writeInnerLoopPart,
 } from '../src/benchmarks-file.js';
-import { gatewayTargets, summarizeGateway, type GatewayRun } from '../src/bench/gateway.js';
+import { bareEnvoyScale, gatewayTargets, summarizeGateway, type GatewayRun } from '../src/bench/gateway.js';
 
 function run(
   variant: GatewayRun['variant'],
@@ -138,4 +138,36 @@ test('BENCHMARKS.md keeps every part whichever writes last: the bench, its gatew
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+});
+
+test("the bare Envoy is reported for scale, not judged; the gateway's own share is its Envoy CPU less the bare one's, round by round", () => {
+  const runs = [
+    run('direct-connect', 0, { services: 9000 }),
+    run('grpc-web', 0, { services: 9000, envoy: 9000 }),
+    run('bare-envoy', 0, { services: 9000, envoy: 1 }),
+    run('direct-connect', 1, { services: 1000, p50: 1 }),
+    run('grpc-web', 1, { services: 1000, envoy: 300, p50: 1.8 }),
+    run('bare-envoy', 1, { services: 1000, envoy: 200, p50: 1.5 }),
+    run('direct-connect', 2, { services: 2000, p50: 2 }),
+    run('grpc-web', 2, { services: 2000, envoy: 500, p50: 2.9 }),
+    run('bare-envoy', 2, { services: 2000, envoy: 460, p50: 2.4 }),
+    run('direct-connect', 3, { services: 1500, p50: 3 }),
+    run('grpc-web', 3, { services: 1500, envoy: 420, p50: 3.7 }),
+    run('bare-envoy', 3, { services: 1500, envoy: 300, p50: 3.2 }),
+  ];
+  const targets = gatewayTargets(runs);
+  assert.deepEqual(
+    targets.filter((t) => t.text.startsWith('GetUserHome')).map((t) => t.text.split(' adds ')[0]),
+    ['GetUserHome through the gateway, gRPC-Web'],
+    'one target, the gateway',
+  );
+  const scale = bareEnvoyScale(runs);
+  // Rounds: bare 20%, 23%, 20% of the straight call (median 20%); +0.5, +0.4, +0.2 ms (median 0.4);
+  // the gateway's Envoy less the bare one: 100, 40, 120 µs (median 100). The warm-up moves none of it.
+  assert.ok(scale);
+  assert.ok(Math.abs(scale.bareAdded.cpu - 0.2) < 1e-9, `bare ${scale.bareAdded.cpu}`);
+  assert.ok(Math.abs(scale.bareAdded.p50Ms - 0.4) < 1e-9, `bare p50 ${scale.bareAdded.p50Ms}`);
+  assert.equal(scale.bareUsPerCall, 300);
+  assert.equal(scale.configUsPerCall, 100);
+  assert.equal(bareEnvoyScale(runs.filter((r) => r.variant !== 'bare-envoy')), undefined, 'no bare run, no scale');
 });

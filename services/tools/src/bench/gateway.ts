@@ -9,12 +9,17 @@
 // gRPC transport, the same library and codec), so that a client's own cost
 // is not counted as the gateway's. The variants run in turn, repeat after
 // repeat, so that each gateway run is compared with the straight run of the
-// same round, not with one minutes away.
+// same round, not with one minutes away. A bare Envoy (its router and the
+// gRPC-Web filter, nothing else) runs beside the gateway for scale: what any
+// Envoy hop costs on this machine, and so what the gateway's own filters and
+// routes add to it.
 import { Agent, request } from 'node:http';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
+import { startEnvoy, type GatewayProcess } from '@demo/testkit/envoy-process';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
+import { freePort } from '@demo/testkit/ports';
 import { formatMs, percentile, runOpenLoop, type Result } from '@demo/testkit/open-loop';
 import { getUserHomeMethod } from '../gateway-descriptors.js';
 import { userHomeCaller } from '../load/user-home-caller.js';
@@ -24,7 +29,7 @@ import { cpuSeconds, totalCpuSeconds } from './proc.js';
 import type { TargetResult } from './report.js';
 
 /** How GetUserHome reaches the aggregator: straight, or through the gateway with one of its protocols. */
-export type GatewayVariantName = 'direct' | 'direct-connect' | 'rest' | 'grpc-web';
+export type GatewayVariantName = 'direct' | 'direct-connect' | 'rest' | 'grpc-web' | 'bare-envoy';
 
 interface Caller {
   send(): Promise<Result>;
@@ -34,6 +39,8 @@ interface Caller {
 interface CallTarget {
   system: LocalSystem;
   gatewayAddress: string;
+  /** The bare Envoy's listener (measureGateway starts one). */
+  bareEnvoyAddress?: string;
   token: string;
   userId: string;
 }
@@ -43,6 +50,8 @@ export interface GatewayVariant {
   label: string;
   /** The straight variant a gateway variant is compared with; for a straight variant, none. */
   baseline?: GatewayVariantName;
+  /** The bare Envoy's variant: reported for scale, not judged by the target. */
+  bare?: true;
   caller(target: CallTarget): Caller;
 }
 
@@ -78,17 +87,113 @@ export const gatewayVariants: readonly GatewayVariant[] = [
     name: 'grpc-web',
     label: 'through the gateway, gRPC-Web (connect-node, HTTP/1.1, keep-alive)',
     baseline: 'direct-connect',
-    caller: ({ gatewayAddress, token, userId }) => {
-      const agent = new Agent({ keepAlive: true });
-      const transport = createGrpcWebTransport({
-        baseUrl: `http://${gatewayAddress}`,
-        httpVersion: '1.1',
-        nodeOptions: { agent },
-      });
-      return connectCaller(transport, token, userId, () => agent.destroy());
+    caller: ({ gatewayAddress, token, userId }) => grpcWebCaller(gatewayAddress, token, userId),
+  },
+  {
+    name: 'bare-envoy',
+    label: 'through a bare Envoy (its router and gRPC-Web filter alone), gRPC-Web, for scale',
+    baseline: 'direct-connect',
+    bare: true,
+    caller: ({ bareEnvoyAddress, token, userId }) => {
+      if (bareEnvoyAddress === undefined) throw new Error('no bare Envoy to call through');
+      return grpcWebCaller(bareEnvoyAddress, token, userId);
     },
   },
 ];
+
+/** GetUserHome by connect-node's gRPC-Web transport, as a browser's client sends it, on kept-alive HTTP/1.1. */
+function grpcWebCaller(address: string, token: string, userId: string): Caller {
+  const agent = new Agent({ keepAlive: true });
+  const transport = createGrpcWebTransport({
+    baseUrl: `http://${address}`,
+    httpVersion: '1.1',
+    nodeOptions: { agent },
+  });
+  return connectCaller(transport, token, userId, () => agent.destroy());
+}
+
+/**
+ * The least an Envoy needs to pass gRPC-Web to the aggregator: one listener
+ * with the gRPC-Web filter and the router, one HTTP/2 cluster, and /healthz
+ * (startEnvoy waits for it). No authentication, transcoding, CORS, buffering,
+ * retries or metrics listener: what the gateway adds to this is its own.
+ */
+function bareEnvoyConfig(
+  listen: { host: string; port: number },
+  admin: { host: string; port: number },
+  upstream: string,
+) {
+  const socket = ({ host, port }: { host: string; port: number }) => ({
+    socket_address: { address: host, port_value: port },
+  });
+  const host = upstream.slice(0, upstream.lastIndexOf(':'));
+  const port = upstream.slice(upstream.lastIndexOf(':') + 1);
+  return {
+    admin: { address: socket(admin) },
+    static_resources: {
+      listeners: [
+        {
+          name: 'bare',
+          address: socket(listen),
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'bare',
+                    route_config: {
+                      virtual_hosts: [
+                        {
+                          name: 'bare',
+                          domains: ['*'],
+                          routes: [
+                            { match: { path: '/healthz' }, direct_response: { status: 200 } },
+                            { match: { prefix: '/' }, route: { cluster: 'aggregator', timeout: '10s' } },
+                          ],
+                        },
+                      ],
+                    },
+                    http_filters: [
+                      {
+                        name: 'envoy.filters.http.grpc_web',
+                        typed_config: {
+                          '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb',
+                        },
+                      },
+                      {
+                        name: 'envoy.filters.http.router',
+                        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [
+        {
+          name: 'aggregator',
+          type: 'STATIC',
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+          load_assignment: {
+            cluster_name: 'aggregator',
+            endpoints: [{ lb_endpoints: [{ endpoint: { address: socket({ host, port: Number(port) }) } }] }],
+          },
+        },
+      ],
+    },
+  };
+}
 
 /**
  * GET /v1/users/{id}/home as a REST client sends it, on kept-alive
@@ -175,7 +280,7 @@ export interface GatewayRun {
   failures: Record<string, number>;
   /** CPU of the four services over the calls answered. */
   servicesCpuUsPerCall: number;
-  /** CPU of Envoy over the calls answered (it idles through a straight run; not counted there). */
+  /** CPU of the Envoy the call passes through (the gateway, or the bare one) over the calls answered; it idles through a straight run, not counted there. */
   gatewayCpuUsPerCall: number;
   p50: number;
   p99: number;
@@ -220,9 +325,18 @@ export async function measureGateway(context: CaseContext, options: GatewayOptio
     ...(context.serviceCpus ? { cpus: context.serviceCpus } : {}),
   });
   const callers: { variant: GatewayVariant; caller: Caller }[] = [];
+  let bareEnvoy: GatewayProcess | undefined;
   try {
     const gateway = system.gateway;
     if (!gateway) throw new Error('the gateway did not start');
+    const bareListen = { host: '127.0.0.1', port: await freePort() };
+    const bareAdmin = { host: '127.0.0.1', port: await freePort() };
+    bareEnvoy = await startEnvoy(
+      bareEnvoyConfig(bareListen, bareAdmin, system.aggregator.address),
+      { listen: bareListen, admin: bareAdmin },
+      undefined,
+      { cpus: options.gatewayCpus },
+    );
     const userId = await createBenchUser(system.user.address);
     const token = await mintToken({
       key: secretKey(context.jwtSecret),
@@ -231,7 +345,16 @@ export async function measureGateway(context: CaseContext, options: GatewayOptio
       ttlSeconds: 3600,
     });
     for (const variant of gatewayVariants) {
-      callers.push({ variant, caller: variant.caller({ system, gatewayAddress: gateway.address, token, userId }) });
+      callers.push({
+        variant,
+        caller: variant.caller({
+          system,
+          gatewayAddress: gateway.address,
+          bareEnvoyAddress: bareEnvoy.address,
+          token,
+          userId,
+        }),
+      });
     }
     const servicePids = [system.aggregator, system.user, ...system.recommendations].map((p) => p.child.pid);
     const runs: GatewayRun[] = [];
@@ -244,7 +367,7 @@ export async function measureGateway(context: CaseContext, options: GatewayOptio
             seconds,
             rate: options.rate,
             servicePids,
-            gatewayPid: gateway.process.pid,
+            gatewayPid: (variant.bare ? bareEnvoy : gateway).process.pid,
             throughGateway: throughGateway(variant),
           }),
         );
@@ -253,6 +376,7 @@ export async function measureGateway(context: CaseContext, options: GatewayOptio
     return runs;
   } finally {
     for (const { caller } of callers) caller.close();
+    await bareEnvoy?.stop();
     await system.stop();
   }
 }
@@ -389,7 +513,7 @@ export function gatewayTargets(runs: readonly GatewayRun[]): TargetResult[] {
   const rate = runs[0]?.rate ?? Number.NaN;
   return [
     ...summaries.flatMap(({ variant, added }) =>
-      added
+      added && !variant.bare
         ? [
             {
               verdict: added.cpu <= gatewayTarget.addedCpu && added.p50Ms <= gatewayTarget.addedP50Ms ? 'PASS' : 'FAIL',
@@ -401,7 +525,7 @@ export function gatewayTargets(runs: readonly GatewayRun[]): TargetResult[] {
     ),
     {
       verdict: summaries.every((s) => Object.keys(s.failures).length === 0) ? 'PASS' : 'FAIL',
-      text: 'zero failed calls, straight and through the gateway, the warm-up too',
+      text: 'zero failed calls, straight and through either Envoy, the warm-up too',
       figures: summaries.every((s) => Object.keys(s.failures).length === 0)
         ? 'none'
         : summaries
@@ -415,6 +539,28 @@ export function gatewayTargets(runs: readonly GatewayRun[]): TargetResult[] {
       figures: `at most ${percent(Math.max(...runs.map((run) => run.loadCoreCpu)))} of it (the harness alone at most ${percent(Math.max(...runs.map((run) => run.generatorCpu)))})`,
     },
   ];
+}
+
+/**
+ * The bare Envoy against the gateway, gRPC-Web both: what any Envoy hop adds
+ * here, and what the gateway's own filters and routes add to that (Envoy's
+ * CPU per call, the gateway's less the bare one's in each round; the median).
+ * Undefined when either was not measured.
+ */
+export function bareEnvoyScale(
+  runs: readonly GatewayRun[],
+): { bareAdded: { cpu: number; p50Ms: number }; bareUsPerCall: number; configUsPerCall: number } | undefined {
+  const summaries = summarizeGateway(runs);
+  const bare = summaries.find((s) => s.variant.bare);
+  const measured = runs.filter((run) => run.round > 0);
+  const differences = measured
+    .filter((run) => run.variant === 'grpc-web')
+    .flatMap((gateway) => {
+      const other = measured.find((run) => run.variant === 'bare-envoy' && run.round === gateway.round);
+      return other ? [gateway.gatewayCpuUsPerCall - other.gatewayCpuUsPerCall] : [];
+    });
+  if (!bare?.added || differences.length === 0) return undefined;
+  return { bareAdded: bare.added, bareUsPerCall: bare.gatewayCpuUsPerCall, configUsPerCall: median(differences) };
 }
 
 /** BENCHMARKS.md's gateway section: how it was measured, the table, the targets. */
@@ -455,6 +601,16 @@ export function gatewayMarkdown(
     '',
     ...gatewayTargets(runs).map((t) => `- ${t.verdict} ${t.text}: ${t.figures}`),
     '',
+    ...scaleLines(runs),
     `The case took ${Math.round(context.elapsedSeconds)} s; \`CASES=gateway make bench\` runs it alone and rewrites only this section. Every run is in ${context.reportFile}.`,
+  ];
+}
+
+function scaleLines(runs: readonly GatewayRun[]): string[] {
+  const scale = bareEnvoyScale(runs);
+  if (!scale) return [];
+  return [
+    `For scale, not a target: a bare Envoy (its router and the gRPC-Web filter, no authentication, transcoding, CORS or buffering) in the gateway's place adds ${percent(scale.bareAdded.cpu)} to the straight call's summed CPU per call (${formatUs(scale.bareUsPerCall)} µs of Envoy's) and ${formatMs(scale.bareAdded.p50Ms)} ms to its p50: that much is any Envoy hop's on this machine. The gateway's own filters and routes add ${formatUs(scale.configUsPerCall)} µs per call to it (its gRPC-Web row less the bare one, round by round, the median).`,
+    '',
   ];
 }
