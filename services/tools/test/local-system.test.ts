@@ -299,3 +299,41 @@ test("the README's table of make run's ports is the launcher's without PORT_OFFS
     launched.filter((port) => port !== localRunPorts().jaeger.queryGrpc).sort(byNumber),
   );
 });
+
+test('make run on a port another program holds says so in its last lines, exits 1 and leaves no process behind (Jaeger included)', async () => {
+  const taken = localRunPorts(await freeOffset());
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(taken.aggregator.grpc, '127.0.0.1', resolve));
+  try {
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [launcherScript], {
+        cwd: root,
+        env: { ...env, PORT_OFFSET: String(taken.aggregator.grpc - localRunPorts().aggregator.grpc) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      child.once('exit', (code) => resolve({ code, output: text }));
+    });
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.output, /EADDRINUSE/);
+    assert.match(
+      result.output,
+      new RegExp(
+        `is another \`make run\` still listening on ports ${taken.aggregator.grpc}-${taken.recommendationB.grpc}`,
+      ),
+    );
+    const others = Object.values(taken)
+      .flatMap((group) => Object.values(group))
+      .filter((port) => port !== taken.aggregator.grpc);
+    const free = await Promise.all(others.map(isFree));
+    assert.deepEqual(
+      others.filter((_, index) => !free[index]),
+      [],
+      'every other port of that run is free again: no service, Envoy or Jaeger left',
+    );
+  } finally {
+    holder.close();
+  }
+});

@@ -85,7 +85,8 @@ try {
   process.stderr.write(
     `is another \`make run\` still listening on ports ${ports.aggregator.grpc}-${ports.recommendationB.grpc}, ${ports.console.http} or ${ports.gateway.http}? PORT_OFFSET=1000 make run moves every port by 1000\n`,
   );
-  process.exit(1);
+  // The services that started are stopped already; Jaeger, started first, is not.
+  await stopAll(1);
 }
 
 await seedUsers();
