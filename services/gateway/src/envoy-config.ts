@@ -124,12 +124,9 @@ export function envoyConfig(options: GatewayConfigOptions): object {
   const httpFilters = [
     // First, so that a preflight (which carries no token) is answered here.
     ...(options.corsOrigins?.length ? [corsFilter()] : []),
-    {
-      // gRPC-Web (browsers) in, gRPC to the services: the routes, the token
-      // check and the deadlines below apply to it as to gRPC.
-      name: 'envoy.filters.http.grpc_web',
-      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb' },
-    },
+    // gRPC-Web (browsers) in, gRPC to the services: the routes, the token
+    // check and the deadlines below apply to it as to gRPC.
+    grpcWebFilter,
     {
       name: 'envoy.filters.http.jwt_authn',
       typed_config: {
@@ -401,6 +398,50 @@ function httpListener(name: string, address: { host: string; port: number }, con
     ],
   };
 }
+
+/**
+ * For the bench's scale, not for serving: the least an Envoy needs to pass
+ * gRPC-Web to the aggregator, from this generator's own parts: one listener
+ * with the gRPC-Web filter and the router, the gateway's aggregator cluster,
+ * and GET /healthz. No authentication, transcoding, CORS, buffering, error
+ * routes or metrics listener: what the gateway costs beyond this is theirs.
+ */
+export function bareEnvoyConfig(options: {
+  listen: { host: string; port: number };
+  admin: { host: string; port: number };
+  aggregator: string;
+}): object {
+  return {
+    admin: { address: socketAddress(options.admin) },
+    static_resources: {
+      listeners: [
+        httpListener('bare', options.listen, {
+          stat_prefix: 'bare',
+          route_config: {
+            name: 'bare',
+            virtual_hosts: [
+              {
+                name: 'bare',
+                domains: ['*'],
+                routes: [
+                  { match: { path: '/healthz' }, direct_response: { status: 200 } },
+                  { match: { prefix: '/' }, route: { cluster: 'aggregator', timeout: '10s' } },
+                ],
+              },
+            ],
+          },
+          http_filters: [grpcWebFilter, routerFilter],
+        }),
+      ],
+      clusters: [cluster('aggregator', [options.aggregator], 'static')],
+    },
+  };
+}
+
+const grpcWebFilter = {
+  name: 'envoy.filters.http.grpc_web',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb' },
+};
 
 /** The last HTTP filter of every listener: it sends the request where its route says. */
 const routerFilter = {

@@ -1,4 +1,5 @@
 export {
+  bareEnvoyConfig,
   descriptorSetPath,
   openapiDocumentPath,
   envoyConfig,

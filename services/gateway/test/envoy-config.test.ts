@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envoyConfig, type GatewayConfigOptions } from '../src/index.js';
+import { bareEnvoyConfig, envoyConfig, type GatewayConfigOptions } from '../src/index.js';
 import { startGateway, validateConfig } from '@demo/testkit/envoy-process';
 
 const options: GatewayConfigOptions = {
@@ -25,6 +25,18 @@ test('Envoy accepts the configuration the generator writes (envoy --mode validat
     envoyConfig({ ...options, corsOrigins: [], tracing: undefined, metrics: undefined }),
   );
   assert.ok(bareResult.ok, bareResult.output);
+});
+
+test("the bench's bare Envoy: accepted, and nothing on its path but the gRPC-Web filter and the router", () => {
+  const config = bareEnvoyConfig({ listen: options.listen, admin: options.admin, aggregator: '127.0.0.1:50051' });
+  const result = validateConfig(config);
+  assert.ok(result.ok, result.output);
+  const filters = [...JSON.stringify(config).matchAll(/"name":"(envoy\.filters\.[\w.]+)"/g)].map((match) => match[1]);
+  assert.deepEqual(filters, [
+    'envoy.filters.network.http_connection_manager',
+    'envoy.filters.http.grpc_web',
+    'envoy.filters.http.router',
+  ]);
 });
 
 test('the validation reads the descriptor set: a service it does not hold is refused', () => {

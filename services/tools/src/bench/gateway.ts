@@ -16,6 +16,7 @@
 import { Agent, request } from 'node:http';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { bareEnvoyConfig } from '@demo/gateway';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
 import { startEnvoy, type GatewayProcess } from '@demo/testkit/envoy-process';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
@@ -110,89 +111,6 @@ function grpcWebCaller(address: string, token: string, userId: string): Caller {
     nodeOptions: { agent },
   });
   return connectCaller(transport, token, userId, () => agent.destroy());
-}
-
-/**
- * The least an Envoy needs to pass gRPC-Web to the aggregator: one listener
- * with the gRPC-Web filter and the router, one HTTP/2 cluster, and /healthz
- * (startEnvoy waits for it). No authentication, transcoding, CORS, buffering,
- * retries or metrics listener: what the gateway adds to this is its own.
- */
-function bareEnvoyConfig(
-  listen: { host: string; port: number },
-  admin: { host: string; port: number },
-  upstream: string,
-) {
-  const socket = ({ host, port }: { host: string; port: number }) => ({
-    socket_address: { address: host, port_value: port },
-  });
-  const host = upstream.slice(0, upstream.lastIndexOf(':'));
-  const port = upstream.slice(upstream.lastIndexOf(':') + 1);
-  return {
-    admin: { address: socket(admin) },
-    static_resources: {
-      listeners: [
-        {
-          name: 'bare',
-          address: socket(listen),
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type':
-                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                    stat_prefix: 'bare',
-                    route_config: {
-                      virtual_hosts: [
-                        {
-                          name: 'bare',
-                          domains: ['*'],
-                          routes: [
-                            { match: { path: '/healthz' }, direct_response: { status: 200 } },
-                            { match: { prefix: '/' }, route: { cluster: 'aggregator', timeout: '10s' } },
-                          ],
-                        },
-                      ],
-                    },
-                    http_filters: [
-                      {
-                        name: 'envoy.filters.http.grpc_web',
-                        typed_config: {
-                          '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb',
-                        },
-                      },
-                      {
-                        name: 'envoy.filters.http.router',
-                        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-      clusters: [
-        {
-          name: 'aggregator',
-          type: 'STATIC',
-          typed_extension_protocol_options: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-              explicit_http_config: { http2_protocol_options: {} },
-            },
-          },
-          load_assignment: {
-            cluster_name: 'aggregator',
-            endpoints: [{ lb_endpoints: [{ endpoint: { address: socket({ host, port: Number(port) }) } }] }],
-          },
-        },
-      ],
-    },
-  };
 }
 
 /**
@@ -332,7 +250,7 @@ export async function measureGateway(context: CaseContext, options: GatewayOptio
     const bareListen = { host: '127.0.0.1', port: await freePort() };
     const bareAdmin = { host: '127.0.0.1', port: await freePort() };
     bareEnvoy = await startEnvoy(
-      bareEnvoyConfig(bareListen, bareAdmin, system.aggregator.address),
+      bareEnvoyConfig({ listen: bareListen, admin: bareAdmin, aggregator: system.aggregator.address }),
       { listen: bareListen, admin: bareAdmin },
       undefined,
       { cpus: options.gatewayCpus },
