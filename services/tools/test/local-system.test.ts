@@ -50,8 +50,14 @@ before(async () => {
 
 after(async () => {
   if (launcher.exitCode === null) {
-    launcher.kill('SIGKILL');
-    await once(launcher, 'exit');
+    // As Ctrl-C does (when the Ctrl-C test did not run), so that the
+    // launcher stops its children: a SIGKILL would leave Envoy and Jaeger
+    // running, holding their ports. SIGKILL only if it has not stopped in 30 s.
+    const exited = once(launcher, 'exit');
+    launcher.kill('SIGINT');
+    const deadline = setTimeout(() => launcher.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(deadline);
   }
 });
 
