@@ -62,6 +62,21 @@ export interface GatewayProcess {
 }
 
 /**
+ * Envoy's counters and gauges whose names match `filter` (a regular
+ * expression), from its admin interface, by name: exact counts, where a
+ * service's log lines may still be on their way.
+ */
+export async function envoyStats(adminAddress: string, filter: string): Promise<Record<string, number>> {
+  const response = await fetch(`http://${adminAddress}/stats?filter=${encodeURIComponent(filter)}`);
+  const stats: Record<string, number> = {};
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^([^:\s]+): (\d+)$/.exec(line);
+    if (match?.[1] && match[2]) stats[match[1]] = Number(match[2]);
+  }
+  return stats;
+}
+
+/**
  * Starts the gateway (envoy-config.ts's configuration) and waits until it
  * answers GET /healthz on its listener; `cpus` pins it (taskset's list), as a
  * benchmark pins the services.

@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearerHeaders, mintToken, secretKey } from '@demo/platform';
+import { envoyStats } from '@demo/testkit/envoy-process';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { runOpenLoop } from '@demo/testkit/open-loop';
 import { gatewayVariants } from '../src/bench/gateway.js';
@@ -32,15 +33,12 @@ after(async () => {
   await system.stop();
 });
 
-/** Envoy's counters for the aggregator's cluster, from its admin interface. */
+/** Envoy's counters for the aggregator's cluster, by their names within it. */
 async function aggregatorClusterStats(): Promise<Record<string, number>> {
-  const response = await fetch(`http://${system.gateway?.adminAddress}/stats?filter=^cluster\\.aggregator\\.`);
-  const stats: Record<string, number> = {};
-  for (const line of (await response.text()).split('\n')) {
-    const [name, value] = line.split(': ');
-    if (name && value && /^\d+$/.test(value)) stats[name.replace('cluster.aggregator.', '')] = Number(value);
-  }
-  return stats;
+  const stats = await envoyStats(system.gateway?.adminAddress ?? '', '^cluster\\.aggregator\\.');
+  return Object.fromEntries(
+    Object.entries(stats).map(([name, value]) => [name.replace('cluster.aggregator.', ''), value]),
+  );
 }
 
 test(`REST calls at ${rate}/s across the aggregator's connection-age GOAWAYs: none refused for a retry limit, none 503`, async () => {

@@ -11,6 +11,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
 import { openapiDocumentPath } from '@demo/gateway';
 import { bearerHeader, bearerHeaders, mintToken, secretKey } from '@demo/platform';
+import { envoyStats } from '@demo/testkit/envoy-process';
 import { waitFor } from '@demo/testkit/wait';
 import { startLocalSystem, type LocalSystem } from '@demo/testkit/local-system';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@demo/testkit/otlp-receiver';
@@ -95,19 +96,19 @@ async function rest(
 async function userServiceRequests(): Promise<number> {
   const gateway = system.gateway;
   assert.ok(gateway);
-  const response = await fetch(`http://${gateway.adminAddress}/stats?filter=^cluster\\.user\\.upstream_rq_total$`);
-  const match = /: (\d+)/.exec(await response.text());
-  return Number(match?.[1] ?? 0);
+  const stats = await envoyStats(gateway.adminAddress, '^cluster\\.user\\.upstream_rq_total$');
+  return stats['cluster.user.upstream_rq_total'] ?? 0;
 }
 
 /** Calls the gateway has sent to any service so far (Envoy's counters): a call that got there was routed. */
 async function upstreamRequests(): Promise<number> {
   const gateway = system.gateway;
   assert.ok(gateway);
-  const response = await fetch(
-    `http://${gateway.adminAddress}/stats?filter=^cluster\\.(aggregator|user|recommendation)\\.upstream_rq_total$`,
+  const stats = await envoyStats(
+    gateway.adminAddress,
+    '^cluster\\.(aggregator|user|recommendation)\\.upstream_rq_total$',
   );
-  return [...(await response.text()).matchAll(/: (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+  return Object.values(stats).reduce((sum, count) => sum + count, 0);
 }
 
 /** A google.rpc.Status body with the HTTP status DESIGN.md gives its code. */
