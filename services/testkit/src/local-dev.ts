@@ -51,13 +51,18 @@ export function localRunPorts(offset = 0) {
 
 export type LocalRunPorts = ReturnType<typeof localRunPorts>;
 
+/** Every port of `make run` with this offset, as one list. */
+export function allRunPorts(offset = 0): number[] {
+  return Object.values(localRunPorts(offset)).flatMap((group) => Object.values(group));
+}
+
 /** The offsets that keep every port of `make run` between 1024 and 65535. */
-export const portOffsetRange = (() => {
-  const all = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
-  return { min: 1024 - Math.min(...all), max: 65535 - Math.max(...all) };
-})();
+export const portOffsetRange = {
+  min: 1024 - Math.min(...allRunPorts()),
+  max: 65535 - Math.max(...allRunPorts()),
+};
 
 /** The pages that may call the local gateway from a browser: the control room's origin, by either name. */
-export function localGatewayCorsOrigins(consoleHttpPort: number = localConsolePorts.http): string[] {
+export function localGatewayCorsOrigins(consoleHttpPort: number): string[] {
   return [`http://127.0.0.1:${consoleHttpPort}`, `http://localhost:${consoleHttpPort}`];
 }

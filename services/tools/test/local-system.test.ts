@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@demo/testkit/wait';
 import { envoyInstalled } from '@demo/testkit/envoy-process';
-import { localRunPorts, portOffsetRange, type LocalRunPorts } from '@demo/testkit/local-dev';
+import { allRunPorts, localRunPorts, portOffsetRange, type LocalRunPorts } from '@demo/testkit/local-dev';
 import { jaegerBinary } from '@demo/testkit/local-jaeger';
-import { runCommandSync } from '@demo/testkit/processes';
+import { runCommand, runCommandSync } from '@demo/testkit/processes';
 
 // `make run` for real: the launcher, then the README's grpcurl and curl
 // commands against it, then Ctrl-C. DESIGN.md's ports (50051-50054) lie in
@@ -63,7 +63,7 @@ after(async () => {
 
 /** Every port of make run, by all of its groups, from DESIGN.md's to this run's. */
 function onThisRunsPorts(text: string): string {
-  const defaults = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
+  const defaults = allRunPorts();
   return text.replace(/\b(127\.0\.0\.1|localhost):(\d+)\b/g, (address, host: string, port: string) =>
     defaults.includes(Number(port)) ? `${host}:${Number(port) + offset}` : address,
   );
@@ -79,15 +79,14 @@ async function freeOffset(): Promise<number> {
   const [low, high] = existsSync('/proc/sys/net/ipv4/ip_local_port_range')
     ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
     : [32768, 60999];
-  const all = (candidate: number) => Object.values(localRunPorts(candidate)).flatMap((group) => Object.values(group));
   const outside: number[] = [];
   for (let candidate = portOffsetRange.min; candidate <= portOffsetRange.max; candidate += 1) {
-    if (all(candidate).every((port) => port < (low ?? 0) || port > (high ?? 0))) outside.push(candidate);
+    if (allRunPorts(candidate).every((port) => port < (low ?? 0) || port > (high ?? 0))) outside.push(candidate);
   }
   assert.ok(outside.length > 0, `no PORT_OFFSET puts make run outside the ephemeral range ${low}-${high}`);
   const start = Math.floor(Math.random() * outside.length);
   for (const candidate of [...outside.slice(start), ...outside.slice(0, start)].slice(0, 50)) {
-    if ((await Promise.all(all(candidate).map(isFree))).every(Boolean)) return candidate;
+    if ((await Promise.all(allRunPorts(candidate).map(isFree))).every(Boolean)) return candidate;
   }
   throw new Error('no free set of ports for make run in 50 tries');
 }
@@ -262,16 +261,8 @@ test('Ctrl-C stops every process of make run', async () => {
   launcher.kill('SIGINT');
   const [code] = (await once(launcher, 'exit')) as [number | null];
   assert.equal(code, 0);
-  for (const grpc of Object.values(ports).flatMap((group) => Object.values(group))) {
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(grpc, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(false);
-      });
-      socket.once('error', () => resolve(true));
-    });
-    assert.ok(refused, `nothing listens on ${grpc} any more`);
+  for (const port of allRunPorts(offset)) {
+    assert.ok(await isFree(port), `nothing listens on ${port} any more`);
   }
 });
 
@@ -297,7 +288,7 @@ test("the README's table of make run's ports is the launcher's without PORT_OFFS
     .filter((line) => line.startsWith('| '))
     .join('\n');
   const listed = new Set([...table.matchAll(/:(\d{4,5})\b/g)].map((match) => Number(match[1])));
-  const launched = Object.values(localRunPorts()).flatMap((group) => Object.values(group));
+  const launched = allRunPorts();
   // Jaeger's query gRPC port (16685) is internal to it: the table shows what a person opens.
   const byNumber = (a: number, b: number) => a - b;
   assert.deepEqual(
@@ -307,22 +298,18 @@ test("the README's table of make run's ports is the launcher's without PORT_OFFS
 });
 
 test('make run on a port another program holds says so in its last lines, exits 1 and leaves no process behind (Jaeger included)', async () => {
-  const taken = localRunPorts(await freeOffset());
+  const takenOffset = await freeOffset();
+  const taken = localRunPorts(takenOffset);
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(taken.aggregator.grpc, '127.0.0.1', resolve));
   try {
-    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [launcherScript], {
-        cwd: root,
-        env: { ...env, PORT_OFFSET: String(taken.aggregator.grpc - localRunPorts().aggregator.grpc) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let text = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      child.once('exit', (code) => resolve({ code, output: text }));
+    const result = await runCommand(process.execPath, [launcherScript], {
+      cwd: root,
+      env: { ...env, PORT_OFFSET: String(takenOffset) },
+      timeoutMs: 60_000,
+      allowFailure: true,
     });
-    assert.equal(result.code, 1, result.output);
+    assert.equal(result.status, 1, result.output);
     assert.match(result.output, /EADDRINUSE/);
     assert.match(
       result.output,
@@ -330,9 +317,7 @@ test('make run on a port another program holds says so in its last lines, exits 
         `is another \`make run\` still listening on ports ${taken.aggregator.grpc}-${taken.recommendationB.grpc}`,
       ),
     );
-    const others = Object.values(taken)
-      .flatMap((group) => Object.values(group))
-      .filter((port) => port !== taken.aggregator.grpc);
+    const others = allRunPorts(takenOffset).filter((port) => port !== taken.aggregator.grpc);
     const free = await Promise.all(others.map(isFree));
     assert.deepEqual(
       others.filter((_, index) => !free[index]),
