@@ -372,10 +372,23 @@ export interface GatewaySummary {
 const summed = (run: GatewayRun, variant: GatewayVariant) =>
   run.servicesCpuUsPerCall + (throughGateway(variant) ? run.gatewayCpuUsPerCall : 0);
 
+/** Each measured run of `variant` with the run of `other` in the same round (the warm-up round left out). */
+function sameRoundPairs(
+  runs: readonly GatewayRun[],
+  variant: GatewayVariantName,
+  other: GatewayVariantName | undefined,
+): { run: GatewayRun; other: GatewayRun }[] {
+  const measured = runs.filter((run) => run.round > 0);
+  return measured
+    .filter((run) => run.variant === variant)
+    .flatMap((run) => {
+      const match = measured.find((candidate) => candidate.variant === other && candidate.round === run.round);
+      return match ? [{ run, other: match }] : [];
+    });
+}
+
 export function summarizeGateway(runs: readonly GatewayRun[]): GatewaySummary[] {
   const measured = runs.filter((run) => run.round > 0);
-  const runOf = (variant: GatewayVariantName | undefined, round: number) =>
-    measured.find((run) => run.variant === variant && run.round === round);
   return gatewayVariants
     .map((variant) => ({ variant, own: measured.filter((run) => run.variant === variant.name) }))
     .filter(({ own }) => own.length > 0)
@@ -386,10 +399,10 @@ export function summarizeGateway(runs: readonly GatewayRun[]): GatewaySummary[] 
           failures[outcome] = (failures[outcome] ?? 0) + count;
       }
       const baseline = gatewayVariants.find((v) => v.name === variant.baseline);
-      const pairs = own.flatMap((run) => {
-        const straight = runOf(variant.baseline, run.round);
-        return straight ? [{ run, straight }] : [];
-      });
+      const pairs = sameRoundPairs(runs, variant.name, variant.baseline).map(({ run, other }) => ({
+        run,
+        straight: other,
+      }));
       return {
         variant,
         runs: own.length,
@@ -470,13 +483,9 @@ export function bareEnvoyScale(
 ): { bareAdded: { cpu: number; p50Ms: number }; bareUsPerCall: number; configUsPerCall: number } | undefined {
   const summaries = summarizeGateway(runs);
   const bare = summaries.find((s) => s.variant.bare);
-  const measured = runs.filter((run) => run.round > 0);
-  const differences = measured
-    .filter((run) => run.variant === 'grpc-web')
-    .flatMap((gateway) => {
-      const other = measured.find((run) => run.variant === 'bare-envoy' && run.round === gateway.round);
-      return other ? [gateway.gatewayCpuUsPerCall - other.gatewayCpuUsPerCall] : [];
-    });
+  const differences = sameRoundPairs(runs, 'grpc-web', 'bare-envoy').map(
+    ({ run, other }) => run.gatewayCpuUsPerCall - other.gatewayCpuUsPerCall,
+  );
   if (!bare?.added || differences.length === 0) return undefined;
   return { bareAdded: bare.added, bareUsPerCall: bare.gatewayCpuUsPerCall, configUsPerCall: median(differences) };
 }
