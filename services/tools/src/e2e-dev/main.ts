@@ -18,7 +18,15 @@ import { CheckRecorder, type CheckReport, type CheckStatus } from '../e2e/check.
 import { Cluster } from '../e2e/cluster.js';
 import { findPrograms, run } from '../e2e/commands.js';
 import type { PortForward } from '../cluster/port-forward.js';
-import { createNamespace, detectTarget, loadImages, release, thirdPartyImages, uninstall } from '../e2e/deploy.js';
+import {
+  createNamespace,
+  detectTarget,
+  loadImages,
+  release,
+  removeNodeImages,
+  thirdPartyImages,
+  uninstall,
+} from '../e2e/deploy.js';
 import { readmeClusterBlock } from '../e2e/checks/readme.js';
 import { copyCheckout, editFile } from './checkout.js';
 import { startRegistry, type Registry } from './registry.js';
@@ -75,8 +83,14 @@ let skaffold: SkaffoldDev | undefined;
 let userForward: PortForward | undefined;
 let front: Front | undefined;
 let cleanedUp = false;
+/** What cleaning up could not remove; the run fails with it. */
+let leftBehind: string | undefined;
 
-/** Everything the check started, stopped, whatever happened: skaffold, forwards, the release, the registry, the copy. */
+/**
+ * Everything the check started, stopped, whatever happened: skaffold,
+ * forwards, the release, the images the local cluster's node pulled from the
+ * registry, the registry, the copy.
+ */
 async function cleanUp() {
   if (cleanedUp) return;
   cleanedUp = true;
@@ -84,6 +98,15 @@ async function cleanUp() {
   await userForward?.close();
   if (skaffold?.running) await skaffold.interrupt(60_000);
   await uninstall(cluster);
+  if (registry && target.loader === 'kube-local') {
+    try {
+      const removed = await removeNodeImages(`${registry.repository}/`, process.env);
+      console.log(`e2e-dev: removed from the node the ${removed} images it pulled from ${registry.repository}`);
+    } catch (error) {
+      leftBehind = error instanceof Error ? error.message : String(error);
+      console.error(`e2e-dev: ${leftBehind}`);
+    }
+  }
   await registry?.stop();
   rmSync(scratch, { recursive: true, force: true });
 }
@@ -514,4 +537,4 @@ if (ok && failed === 0) {
 // The closing line CI reads; a step not reached counts as failed.
 const stepCount = 8;
 console.log(`e2e-dev: ${passed} passed, ${failed + Math.max(0, stepCount - steps.length)} failed`);
-process.exit(ok && failed === 0 && steps.length === stepCount ? 0 : 1);
+process.exit(ok && failed === 0 && steps.length === stepCount && !leftBehind ? 0 : 1);

@@ -116,6 +116,35 @@ export async function loadImages(target: Target, images: string[], env: NodeJS.P
   }
 }
 
+/**
+ * Removes from the local cluster's node every image pulled under `prefix`
+ * (make e2e-dev's registry, `localhost:<port>/`, which is gone once the run
+ * ends) and returns how many there were. The node is this machine, so its
+ * containerd is asked directly, through the CRI (crictl), which drops every
+ * name and the content of an image at once. Left there, each run would add
+ * its images to the node for good, and a containerd that holds more images
+ * takes longer to start.
+ */
+export async function removeNodeImages(prefix: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const dir = env['KUBE_LOCAL_DIR'] || '/var/tmp/kube-local';
+  const crictl = join(dir, 'bin/crictl');
+  const endpoint = ['--runtime-endpoint', `unix://${join(dir, 'run/containerd.sock')}`];
+  const pulled = async () => {
+    const listed = await run(crictl, [...endpoint, 'images', '--output', 'json'], { timeoutMs: 60_000 });
+    const { images } = JSON.parse(listed.stdout) as {
+      images: { id: string; repoTags: string[] | null; repoDigests: string[] | null }[];
+    };
+    return images
+      .filter((image) => [...(image.repoTags ?? []), ...(image.repoDigests ?? [])].some((n) => n.startsWith(prefix)))
+      .map((image) => image.id);
+  };
+  const found = await pulled();
+  if (found.length > 0) await run(crictl, [...endpoint, 'rmi', ...found], { timeoutMs: 60_000 });
+  const left = await pulled();
+  if (left.length > 0) throw new Error(`the node still holds ${left.length} images from ${prefix}: ${left.join(' ')}`);
+  return found.length;
+}
+
 /** The namespace, labelled so that the API server admits only pods of the restricted Pod Security Standard. */
 export async function createNamespace(cluster: Cluster): Promise<void> {
   const manifest = `apiVersion: v1
