@@ -23,6 +23,7 @@ import {
   detectTarget,
   loadImages,
   release,
+  removeDockerTags,
   removeNodeImages,
   thirdPartyImages,
   uninstall,
@@ -89,7 +90,8 @@ let leftBehind: string | undefined;
 /**
  * Everything the check started, stopped, whatever happened: skaffold,
  * forwards, the release, the images the local cluster's node pulled from the
- * registry, the registry, the copy.
+ * registry and the names skaffold gave them in Docker, the registry, the
+ * copy.
  */
 async function cleanUp() {
   if (cleanedUp) return;
@@ -98,10 +100,15 @@ async function cleanUp() {
   await userForward?.close();
   if (skaffold?.running) await skaffold.interrupt(60_000);
   await uninstall(cluster);
-  if (registry && target.loader === 'kube-local') {
+  if (registry) {
+    const prefix = `${registry.repository}/`;
     try {
-      const removed = await removeNodeImages(`${registry.repository}/`, process.env);
-      console.log(`e2e-dev: removed from the node the ${removed} images it pulled from ${registry.repository}`);
+      if (target.loader === 'kube-local') {
+        const removed = await removeNodeImages(prefix, process.env);
+        console.log(`e2e-dev: removed from the node the ${removed} images it pulled from ${registry.repository}`);
+      }
+      const untagged = await removeDockerTags(programs.docker, prefix);
+      console.log(`e2e-dev: removed from Docker the ${untagged} image names skaffold built for ${registry.repository}`);
     } catch (error) {
       leftBehind = error instanceof Error ? error.message : String(error);
       console.error(`e2e-dev: ${leftBehind}`);

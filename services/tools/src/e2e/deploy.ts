@@ -145,6 +145,25 @@ export async function removeNodeImages(prefix: string, env: NodeJS.ProcessEnv): 
   return found.length;
 }
 
+/**
+ * Removes from the local Docker the tags under `prefix` (make e2e-dev's
+ * registry, which is gone once the run ends): skaffold builds each image
+ * under that name, and nothing can push or pull it again. An image that has
+ * another name keeps it. Returns how many tags were removed.
+ */
+export async function removeDockerTags(docker: string, prefix: string): Promise<number> {
+  const tagged = async () =>
+    (await run(docker, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 60_000 })).stdout
+      .split('\n')
+      .filter((name) => name.startsWith(prefix) && !name.endsWith(':<none>'));
+  const found = await tagged();
+  if (found.length > 0) await run(docker, ['image', 'rm', ...found], { timeoutMs: 120_000 });
+  const left = await tagged();
+  if (left.length > 0)
+    throw new Error(`docker still holds ${left.length} images named ${prefix}...: ${left.join(' ')}`);
+  return found.length;
+}
+
 /** The namespace, labelled so that the API server admits only pods of the restricted Pod Security Standard. */
 export async function createNamespace(cluster: Cluster): Promise<void> {
   const manifest = `apiVersion: v1
