@@ -25,13 +25,18 @@ export interface Programs {
   pathDirs: string[];
 }
 
+/** Where ../shared/kube keeps the local cluster's binaries, sockets and logs. */
+export function kubeLocalDir(env: NodeJS.ProcessEnv): string {
+  return env['KUBE_LOCAL_DIR'] || '/var/tmp/kube-local';
+}
+
 export function findPrograms(env: NodeJS.ProcessEnv): Programs {
   const onPath = (name: string) =>
     (env['PATH'] ?? '')
       .split(':')
       .map((dir) => join(dir, name))
       .find((file) => existsSync(file));
-  const localClusterKubectl = join(env['KUBE_LOCAL_DIR'] || '/var/tmp/kube-local', 'bin/kubectl');
+  const localClusterKubectl = join(kubeLocalDir(env), 'bin/kubectl');
   const kubectl =
     env['KUBECTL'] || onPath('kubectl') || (existsSync(localClusterKubectl) ? localClusterKubectl : undefined);
   if (!kubectl) throw new Error('kubectl is not on the PATH (set KUBECTL to its path)');

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { paths, repoRoot } from '../cluster/toolchain.js';
-import { run, type Programs } from './commands.js';
+import { kubeLocalDir, run, type Programs } from './commands.js';
 import type { Cluster } from './cluster.js';
 
 export const release = 'grpc-demo';
@@ -126,23 +126,22 @@ export async function loadImages(target: Target, images: string[], env: NodeJS.P
  * takes longer to start.
  */
 export async function removeNodeImages(prefix: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const dir = env['KUBE_LOCAL_DIR'] || '/var/tmp/kube-local';
+  const dir = kubeLocalDir(env);
   const crictl = join(dir, 'bin/crictl');
   const endpoint = ['--runtime-endpoint', `unix://${join(dir, 'run/containerd.sock')}`];
-  const pulled = async () => {
-    const listed = await run(crictl, [...endpoint, 'images', '--output', 'json'], { timeoutMs: 60_000 });
-    const { images } = JSON.parse(listed.stdout) as {
-      images: { id: string; repoTags: string[] | null; repoDigests: string[] | null }[];
-    };
-    return images
-      .filter((image) => [...(image.repoTags ?? []), ...(image.repoDigests ?? [])].some((n) => n.startsWith(prefix)))
-      .map((image) => image.id);
-  };
-  const found = await pulled();
-  if (found.length > 0) await run(crictl, [...endpoint, 'rmi', ...found], { timeoutMs: 60_000 });
-  const left = await pulled();
-  if (left.length > 0) throw new Error(`the node still holds ${left.length} images from ${prefix}: ${left.join(' ')}`);
-  return found.length;
+  return removeAll(
+    `the node's images from ${prefix}`,
+    async () => {
+      const listed = await run(crictl, [...endpoint, 'images', '--output', 'json'], { timeoutMs: 60_000 });
+      const { images } = JSON.parse(listed.stdout) as {
+        images: { id: string; repoTags: string[] | null; repoDigests: string[] | null }[];
+      };
+      return images
+        .filter((image) => [...(image.repoTags ?? []), ...(image.repoDigests ?? [])].some((n) => n.startsWith(prefix)))
+        .map((image) => image.id);
+    },
+    (ids) => run(crictl, [...endpoint, 'rmi', ...ids], { timeoutMs: 60_000 }),
+  );
 }
 
 /**
@@ -152,15 +151,29 @@ export async function removeNodeImages(prefix: string, env: NodeJS.ProcessEnv): 
  * another name keeps it. Returns how many tags were removed.
  */
 export async function removeDockerTags(docker: string, prefix: string): Promise<number> {
-  const tagged = async () =>
-    (await run(docker, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 60_000 })).stdout
-      .split('\n')
-      .filter((name) => name.startsWith(prefix) && !name.endsWith(':<none>'));
-  const found = await tagged();
-  if (found.length > 0) await run(docker, ['image', 'rm', ...found], { timeoutMs: 120_000 });
-  const left = await tagged();
-  if (left.length > 0)
-    throw new Error(`docker still holds ${left.length} images named ${prefix}...: ${left.join(' ')}`);
+  return removeAll(
+    `Docker's image names under ${prefix}`,
+    async () =>
+      (await run(docker, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { timeoutMs: 60_000 })).stdout
+        .split('\n')
+        .filter((name) => name.startsWith(prefix) && !name.endsWith(':<none>')),
+    (names) => run(docker, ['image', 'rm', ...names], { timeoutMs: 120_000 }),
+  );
+}
+
+/**
+ * Removes what `list` finds with `remove`, then lists again: throws, naming
+ * them, if any is left. Returns how many were found.
+ */
+async function removeAll(
+  what: string,
+  list: () => Promise<string[]>,
+  remove: (found: string[]) => Promise<unknown>,
+): Promise<number> {
+  const found = await list();
+  if (found.length > 0) await remove(found);
+  const left = await list();
+  if (left.length > 0) throw new Error(`${left.length} of ${what} still there: ${left.join(' ')}`);
   return found.length;
 }
 
